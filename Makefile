@@ -1,0 +1,130 @@
+# ltfsee-globus: the daemon (ltfsee-globusd), the stage app
+# (ltfsee-globus-stage) and the tape simulator used by the tests and demo.
+#
+#   make            build bin/ltfsee-globusd and bin/ltfsee-globus-stage
+#   make check      install missing packages, build, run every test
+#   make run        start the daemon on 127.0.0.1 against the fake eeadm
+#   make lint       width, banned calls, mandoc -Tlint
+#   make SANITIZE=address,undefined check   (or SANITIZE=thread)
+
+VERSION = 0.1.0
+
+CC ?= cc
+OPT ?= -O2 -g
+WARN = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+	-Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+	-Wsign-compare -Wformat=2 -Wno-unused-parameter -Wvla
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+
+include third_party/deps.mk
+
+CPPFLAGS += -D_GNU_SOURCE -DLTFSEE_GLOBUS_VERSION=\"$(VERSION)\" \
+	-DSYSCONFDIR=\"$(SYSCONFDIR)\" -DLOCALSTATEDIR=\"$(LOCALSTATEDIR)\" \
+	-Isrc $(DEPS_CFLAGS)
+CFLAGS += $(OPT) $(WARN) -std=c11 -pthread
+LDFLAGS += -pthread
+
+# A sanitizer build lives in its own object and binary tree.
+ifneq ($(SANITIZE),)
+SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+CFLAGS += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+BUILD = $(subst $(comma),-,$(SANITIZE))
+else
+BUILD = default
+endif
+comma = ,
+OBJ = obj/$(BUILD)
+BIN = bin
+ifneq ($(SANITIZE),)
+BIN = bin/$(BUILD)
+endif
+
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+DESTDIR ?=
+
+# Modules: every src/*.c but main.c is shared by the daemon and the tests;
+# every client/*.c but stage.c is shared by the stage app and the tests.
+DAEMON_MAIN = src/main.c
+DAEMON_LIB = $(filter-out $(DAEMON_MAIN),$(wildcard src/*.c)) $(INIH_SRCS)
+CLIENT_MAIN = client/stage.c
+CLIENT_LIB = $(filter-out $(CLIENT_MAIN),$(wildcard client/*.c))
+# The daemon modules the stage app links as well.
+CLIENT_SHARED = $(wildcard src/log.c src/json.c src/config.c src/util.c) \
+	$(INIH_SRCS)
+SIM_SRCS = $(wildcard tools/eeadm-sim/*.c)
+TEST_SRCS = $(wildcard tests/check_*.c)
+TEST_HELPERS = $(filter-out $(TEST_SRCS),$(wildcard tests/*.c))
+
+o = $(patsubst %.c,$(OBJ)/%.o,$(1))
+
+PROGS = $(BIN)/ltfsee-globusd $(BIN)/ltfsee-globus-stage
+ifneq ($(SIM_SRCS),)
+PROGS += $(BIN)/eeadm-sim
+endif
+TESTS = $(patsubst tests/%.c,$(BIN)/tests/%,$(TEST_SRCS))
+
+all: $(PROGS)
+
+$(BIN)/ltfsee-globusd: $(call o,$(DAEMON_MAIN) $(DAEMON_LIB))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+$(BIN)/ltfsee-globus-stage: $(call o,$(CLIENT_MAIN) $(CLIENT_LIB) \
+	$(CLIENT_SHARED))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+$(BIN)/eeadm-sim: $(call o,$(SIM_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(BIN)/tests/%: $(OBJ)/tests/%.o $(call o,$(TEST_HELPERS) $(DAEMON_LIB) \
+	$(CLIENT_LIB) $(filter-out $(DAEMON_LIB),$(CLIENT_SHARED))) \
+	$(if $(SIM_SRCS),$(OBJ)/tools/eeadm-sim/lib.a)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS) $(CHECK_LIBS) -lm
+
+# The simulator's modules (but its main) are a library for its tests.
+$(OBJ)/tools/eeadm-sim/lib.a: $(call o,$(filter-out \
+	tools/eeadm-sim/main.c,$(SIM_SRCS)))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(OBJ)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iclient -Itools/eeadm-sim $(CHECK_CFLAGS) \
+		$(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find obj -name '*.d' 2>/dev/null)
+
+deps:
+	@third_party/install-deps
+
+tests: $(PROGS) $(TESTS)
+
+# Every Check suite, then every integration script; stop at the first
+# failure but name it.
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@tests/run-all $(BIN)
+
+run: all
+	tests/run-daemon $(BIN)
+
+lint:
+	@tools/lint
+	@mandoc -Tlint -Wwarning man/*.[0-9]
+
+clean:
+	rm -rf obj bin
+
+.PHONY: all deps tests check run lint clean

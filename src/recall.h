@@ -1,0 +1,31 @@
+/*
+ * recall: the queue of files to bring back from tape.
+ *
+ * Request threads only enqueue; a coalescing thread runs one
+ * "eeadm recall" per batch and library.  A path is queued at most once
+ * while it is queued or in flight.
+ */
+#ifndef RECALL_H
+#define RECALL_H
+
+#include <stddef.h>
+
+struct config_server;
+struct eeadm;
+
+/* Starts the queue (and replays the journal).  0 or -1 (logged). */
+int	recall_init(const struct config_server *cfg, const struct eeadm *e);
+
+/* Journals what is queued and stops, waiting no later than DEADLINE_MS. */
+void	recall_shutdown(long long deadline_ms);
+
+/*
+ * Queues PATH for LIBRARY (NULL: no -l).  Returns 0 when it is queued or
+ * already queued or in flight, or an HTTP status with a reason in MSG:
+ * 503 when the queue is full, 500 when the file failed to recall more
+ * than the allowed retries (MSG names the eeadm message id).
+ */
+int	recall_submit(const char *path, const char *library, char *msg,
+	    size_t msglen);
+
+#endif
