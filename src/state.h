@@ -45,7 +45,7 @@ void	state_forget(const char *path);
 struct state_stats {
 	unsigned long long	runs;		/* eeadm file state runs */
 	unsigned long long	paths;		/* paths asked, over all runs */
-	unsigned long long	single_runs;	/* one-path re-asks among runs */
+	unsigned long long	single_runs;	/* one-path re-asks, of runs */
 	unsigned long long	hits;		/* answered from the cache */
 	unsigned long long	misses;		/* not in the cache */
 	unsigned long long	stat_answers;	/* answered by stat() alone */
