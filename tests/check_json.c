@@ -36,7 +36,8 @@ static const struct {
 	    "\xc3\xa9\xf0\x9f\x98\x80", NULL, NULL },
 	{ B("{\"pa\\u0074h\": \"/esc\"}"), "/esc", NULL, NULL },
 	{ B("{\"other\": {\"a\": [1, -2.5e+3, true, false, null, "
-	    "{\"path\": 3}], \"b\": {}}, \"path\": \"/n\"}"), "/n", NULL, NULL },
+	    "{\"path\": 3}], \"b\": {}}, \"path\": \"/n\"}"), "/n", NULL,
+	    NULL },
 	{ B("{\"x\": [], \"y\": 0, \"z\": -0.0E-1, \"path\": \"\"}"), "",
 	    NULL, NULL },
 	{ B("{\"library\": \"L\"}"), NULL, NULL, "L" },
