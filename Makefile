@@ -67,6 +67,9 @@ ifneq ($(SIM_SRCS),)
 PROGS += $(BIN)/eeadm-sim
 endif
 TESTS = $(patsubst tests/%.c,$(BIN)/tests/%,$(TEST_SRCS))
+# Stand-alone programs the integration tests drive (one .c each).
+TEST_TOOLS = $(patsubst tests/tools/%.c,$(BIN)/tests/tools/%,\
+	$(wildcard tests/tools/*.c))
 
 all: $(PROGS)
 
@@ -95,6 +98,10 @@ $(OBJ)/tools/eeadm-sim/lib.a: $(call o,$(filter-out \
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+$(BIN)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 $(OBJ)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient -Itools/eeadm-sim $(CHECK_CFLAGS) \
@@ -109,7 +116,7 @@ $(OBJ)/%.o: %.c
 deps:
 	@third_party/install-deps
 
-tests: $(PROGS) $(TESTS)
+tests: $(PROGS) $(TESTS) $(TEST_TOOLS)
 
 # Every Check suite, then every integration script; stop at the first
 # failure but name it.
