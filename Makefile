@@ -86,11 +86,20 @@ $(BIN)/eeadm-sim: $(call o,$(SIM_SRCS))
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
-$(BIN)/tests/%: $(OBJ)/tests/%.o $(call o,$(TEST_HELPERS) $(DAEMON_LIB) \
-	$(CLIENT_LIB) $(filter-out $(DAEMON_LIB),$(CLIENT_SHARED))) \
+# Tests link archives, so each takes only the modules it uses.
+$(BIN)/tests/%: $(OBJ)/tests/%.o $(call o,$(TEST_HELPERS)) \
+	$(OBJ)/libclient.a $(OBJ)/libdaemon.a \
 	$(if $(SIM_SRCS),$(OBJ)/tools/eeadm-sim/lib.a)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS) $(CHECK_LIBS) -lm
+
+$(OBJ)/libdaemon.a: $(call o,$(DAEMON_LIB))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(OBJ)/libclient.a: $(call o,$(CLIENT_LIB))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
 
 # The simulator's modules (but its main) are a library for its tests.
 $(OBJ)/tools/eeadm-sim/lib.a: $(call o,$(filter-out \
