@@ -8,6 +8,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -535,6 +536,158 @@ START_TEST(test_run_threads)
 }
 END_TEST
 
+/* ---- tests/fake-eeadm, read back through the parsers ---- */
+
+/* Sets E to run tests/fake-eeadm with its directory in tmpdir. */
+static void
+use_fake(struct eeadm *e)
+{
+	const char *top = getenv("LTFSEE_TOP");
+	char cwd[256], cmd[512], err[128];
+
+	/* Run by tests/run-all (LTFSEE_TOP) or by hand from the top. */
+	if (top == NULL)
+		top = getcwd(cwd, sizeof(cwd));
+	ck_assert_ptr_nonnull(top);
+	ck_assert_int_lt(snprintf(cmd, sizeof(cmd), "%s/tests/fake-eeadm",
+	    top), sizeof(cmd));
+	ck_assert_msg(eeadm_init(e, cmd, 1 << 16, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_int_eq(setenv("FAKE_EEADM_DIR", tmpdir, 1), 0);
+}
+
+static void
+put_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+get_file(const char *name, struct buf *b)
+{
+	char path[256], chunk[4096];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(b, chunk, n);
+	fclose(f);
+}
+
+START_TEST(test_fake_state)
+{
+	const char *args[] = { "file", "state", "-s", "/gpfs/a b", "/gpfs/r",
+	    "/gpfs/x -- y" };
+	struct eeadm_file_state st;
+	struct eeadm_result r;
+	struct eeadm e;
+	struct buf b;
+
+	use_fake(&e);
+	put_file("states", "/gpfs/a b\tM\n/gpfs/r\tR\n"
+	    "/gpfs/x -- y\tP\tVV0001VV@POOL_B@lib2\n");
+	ck_assert_int_eq(eeadm_run(&e, args, nitems(args), 20000, &r), 0);
+	ck_assert_int_eq(r.exited, 1);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(eeadm_find_state(r.out.data, r.out.len, "/gpfs/a b",
+	    &st), 0);
+	ck_assert_int_eq(st.state, 'M');
+	ck_assert_int_eq(eeadm_find_state(r.out.data, r.out.len, "/gpfs/r",
+	    &st), 0);
+	ck_assert_int_eq(st.state, 'R');
+	ck_assert_int_eq(eeadm_find_state(r.out.data, r.out.len,
+	    "/gpfs/x -- y", &st), 0);
+	ck_assert_str_eq(st.tapes[0], "VV0001VV@POOL_B@lib2");
+	ck_assert_int_eq(eeadm_says_not_found(r.err.data, r.err.len), 0);
+	eeadm_result_free(&r);
+
+	/* The arguments were recorded exactly. */
+	buf_init(&b);
+	get_file("call.1", &b);
+	ck_assert_str_eq(b.data, "file\nstate\n-s\n/gpfs/a b\n/gpfs/r\n"
+	    "/gpfs/x -- y\n");
+	buf_free(&b);
+
+	/* An unknown file: exit 1, and the wording is recognised. */
+	args[3] = "/gpfs/none";
+	ck_assert_int_eq(eeadm_run(&e, args, 4, 20000, &r), 0);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(eeadm_find_state(r.out.data, r.out.len,
+	    "/gpfs/none", &st), 1);
+	ck_assert_int_eq(eeadm_says_not_found(r.err.data, r.err.len), 1);
+	eeadm_result_free(&r);
+	eeadm_free(&e);
+}
+END_TEST
+
+START_TEST(test_fake_recall)
+{
+	char list[256], id[32];
+	const char *args[] = { "recall", list, "-l", "lib1" };
+	const char *show[] = { "task", "show", "-r", id };
+	const char *st_args[] = { "file", "state", "-s", "/gpfs/m" };
+	struct eeadm_task_row *rows;
+	struct eeadm_file_state st;
+	struct eeadm_result r;
+	struct eeadm e;
+	struct buf b;
+	uint64_t task;
+	size_t n;
+
+	use_fake(&e);
+	put_file("states", "/gpfs/m\tM\n");
+	put_file("list", "/gpfs/m\n/gpfs/gone\n");
+	snprintf(list, sizeof(list), "%s/list", tmpdir);
+	ck_assert_int_eq(eeadm_run(&e, args, nitems(args), 20000, &r), 0);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(eeadm_parse_task_id(r.out.data, r.out.len, &task),
+	    0);
+	eeadm_result_free(&r);
+
+	buf_init(&b);
+	get_file("call.1.list", &b);
+	ck_assert_str_eq(b.data, "/gpfs/m\n/gpfs/gone\n");
+	buf_free(&b);
+
+	snprintf(id, sizeof(id), "%ju", (uintmax_t)task);
+	ck_assert_int_eq(eeadm_run(&e, show, nitems(show), 20000, &r), 0);
+	ck_assert_int_eq(eeadm_parse_task_show(r.out.data, r.out.len, &rows,
+	    &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(rows[0].success, 1);
+	ck_assert_str_eq(rows[0].path, "/gpfs/m");
+	ck_assert_int_eq(rows[1].success, 0);
+	ck_assert_str_eq(rows[1].path, "/gpfs/gone");
+	eeadm_task_rows_free(rows, n);
+	eeadm_result_free(&r);
+
+	/* The recalled file is now premigrated. */
+	ck_assert_int_eq(eeadm_run(&e, st_args, 4, 20000, &r), 0);
+	ck_assert_int_eq(eeadm_find_state(r.out.data, r.out.len, "/gpfs/m",
+	    &st), 0);
+	ck_assert_int_eq(st.state, 'P');
+	eeadm_result_free(&r);
+
+	/* The "fail" switch. */
+	put_file("fail", "");
+	ck_assert_int_eq(eeadm_run(&e, args, nitems(args), 20000, &r), 0);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(eeadm_parse_task_id(r.out.data, r.out.len, &task),
+	    0);
+	ck_assert_uint_eq(task, 42);
+	eeadm_result_free(&r);
+	eeadm_free(&e);
+}
+END_TEST
+
 static Suite *
 eeadm_suite(void)
 {
@@ -560,6 +713,8 @@ eeadm_suite(void)
 	tcase_add_test(run, test_run_truncate);
 	tcase_add_loop_test(run, test_run_hang, 0, nitems(hangs));
 	tcase_add_test(run, test_run_threads);
+	tcase_add_test(run, test_fake_state);
+	tcase_add_test(run, test_fake_recall);
 	suite_add_tcase(s, run);
 	return s;
 }
