@@ -296,7 +296,11 @@ eeadm_collect(pid_t pid, int fds[2], int64_t deadline, size_t max,
 	return kill_group;
 }
 
-/* Reaps PID (blocking), filling R's exit fields. */
+/*
+ * Reaps PID (blocking), filling R's exit fields.
+ * XXX: a child stuck in uninterruptible sleep (tape I/O) survives SIGKILL
+ * until the kernel lets go, and this call waits that long.
+ */
 static void
 eeadm_reap(pid_t pid, struct eeadm_result *r)
 {
