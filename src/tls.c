@@ -50,8 +50,8 @@
 #include "tls.h"
 #include "util.h"
 
-#define TLS_MAX_PEM		(1024 * 1024)	/* larger PEM files refused */
-#define TLS_MAX_CHAIN		16		/* certificates in a chain */
+#define TLS_MAX_PEM		(1024 * 1024)	/* bytes of a PEM file */
+#define TLS_MAX_CHAIN		16	/* certificates in a chain */
 #define TLS_SEND_STALL_MS	1000	/* a read's wait for POLLOUT */
 #define TLS_RSA_MIN_BITS	2048
 #define TLS_RSA_MAX_BITS	4096
@@ -82,7 +82,7 @@ struct tls_cache {
 };
 
 struct tls_server {
-	pthread_mutex_t		 lock;		/* guards cur, gen refs */
+	pthread_mutex_t		 lock;	/* guards cur, gen refs */
 	struct tls_gen		*cur;
 	int			 cache_on;
 	struct tls_cache	 cache;
@@ -93,10 +93,11 @@ struct tls_conn {
 	struct tls_server	*srv;
 	struct tls_gen		*gen;
 	int			 fd;
-	int			 eof;		/* the peer closed TCP */
+	int			 eof;		/* peer closed TCP */
 	int			 broken;	/* socket fault seen */
-	int			 established;	/* handshake seen done */
+	int			 established;	/* handshake done */
 	int			 logged;	/* engine error logged */
+	int			 hello_seen;	/* first bytes seen */
 	unsigned char		 ibuf[TLS_IBUF_LEN];
 	unsigned char		 obuf[TLS_OBUF_LEN];
 };
@@ -167,7 +168,8 @@ tls_err_str(int err, char *out, size_t outlen)
 
 	for (i = 0; i < nitems(tls_err_names); i++)
 		if (tls_err_names[i].code == err) {
-			(void)snprintf(out, outlen, "%s", tls_err_names[i].name);
+			(void)snprintf(out, outlen, "%s",
+			    tls_err_names[i].name);
 			return out;
 		}
 	(void)snprintf(out, outlen, "BR_ERR %d", err);
@@ -395,7 +397,8 @@ tls_load_chain(struct tls_gen *g, const char *file,
 		}
 
 		/* The chain takes the DER buffer over. */
-		g->chain[g->chain_len].data = (unsigned char *)pl.obj[i].der.data;
+		g->chain[g->chain_len].data =
+		    (unsigned char *)pl.obj[i].der.data;
 		g->chain[g->chain_len].data_len = pl.obj[i].der.len;
 		g->chain_len++;
 		buf_init(&pl.obj[i].der);
@@ -501,7 +504,8 @@ tls_load_key(struct tls_gen *g, const char *file, char *err, size_t errlen)
 		    strcmp(pl.obj[i].name, "EC PRIVATE KEY") != 0)
 			continue;
 		if (key != NULL) {
-			tls_fail(err, errlen, file, "more than one private key");
+			tls_fail(err, errlen, file,
+			    "more than one private key");
 			goto out;
 		}
 		key = &pl.obj[i];
@@ -819,6 +823,7 @@ tls_conn_new(struct tls_server *srv, int fd)
 	c->gen = g;
 	c->fd = fd;
 	c->eof = c->broken = c->established = c->logged = 0;
+	c->hello_seen = 0;
 
 	if (g->key_type == BR_KEYTYPE_RSA)
 		br_ssl_server_init_full_rsa(&c->sc, g->chain, g->chain_len,
@@ -899,14 +904,12 @@ tls_log_failure(struct tls_conn *c, const char *when)
 	if (c->logged || e == BR_ERR_OK)
 		return;
 	c->logged = 1;
-	if (!c->established && e == BR_ERR_UNSUPPORTED_VERSION)
-		log_debug("tls: fd %d: %s: client offers no version from "
-		    "1.%u to 1.2 (TLS 1.3 only?)", c->fd, when,
+	if (!c->established && c->sc.client_max_version != 0 &&
+	    c->sc.client_max_version < c->gen->min_version)
+		log_debug("tls: fd %d: %s: client offers at most TLS 1.%u, "
+		    "we need 1.%u", c->fd, when,
+		    (c->sc.client_max_version & 0xff) - 1,
 		    (c->gen->min_version & 0xff) - 1);
-	else if (!c->established && e == BR_ERR_BAD_HANDSHAKE &&
-	    c->sc.client_suites_num == 0)
-		log_debug("tls: fd %d: %s: no cipher suite in common "
-		    "(TLS 1.3 only client?)", c->fd, when);
 	else
 		log_debug("tls: fd %d: %s: %s", c->fd, when,
 		    tls_err_str(e, ename, sizeof(ename)));
@@ -938,6 +941,112 @@ tls_send_some(struct tls_conn *c)
 	return -1;
 }
 
+/* A bounds-checked reader over the peeked ClientHello. */
+struct tls_cur {
+	const unsigned char	*p;
+	size_t			 left;
+};
+
+/* Takes N bytes as a big-endian number into *V (N <= 3); 0 or -1. */
+static int
+tls_cur_num(struct tls_cur *cur, size_t n, size_t *v)
+{
+	if (cur->left < n)
+		return -1;
+	for (*v = 0; n > 0; n--, cur->left--)
+		*v = (*v << 8) | *cur->p++;
+	return 0;
+}
+
+/* Skips a vector whose length is an N-byte number; 0 or -1. */
+static int
+tls_cur_skipvec(struct tls_cur *cur, size_t n)
+{
+	size_t len;
+
+	if (tls_cur_num(cur, n, &len) == -1 || cur->left < len)
+		return -1;
+	cur->p += len;
+	cur->left -= len;
+	return 0;
+}
+
+/*
+ * 1 if the record at B (N bytes) holds a ClientHello whose
+ * supported_versions extension lists no version from MINV to TLS 1.2,
+ * i.e. a TLS 1.3-only client; 0 otherwise or when it cannot tell.
+ */
+static int
+tls_hello_13_only(const unsigned char *b, size_t n, unsigned minv)
+{
+	struct tls_cur cur = { b, n }, ext;
+	size_t v, type, len, i;
+
+	if (tls_cur_num(&cur, 1, &v) == -1 || v != 22 ||
+	    tls_cur_num(&cur, 2, &v) == -1 || tls_cur_num(&cur, 2, &v) == -1 ||
+	    tls_cur_num(&cur, 1, &v) == -1 || v != 1 ||
+	    tls_cur_num(&cur, 3, &v) == -1 || tls_cur_num(&cur, 2, &v) == -1 ||
+	    cur.left < 32)
+		return 0;
+	cur.p += 32;
+	cur.left -= 32;
+	if (tls_cur_skipvec(&cur, 1) == -1 || tls_cur_skipvec(&cur, 2) == -1 ||
+	    tls_cur_skipvec(&cur, 1) == -1 || tls_cur_num(&cur, 2, &len) == -1)
+		return 0;
+	if (cur.left > len)
+		cur.left = len;
+
+	while (tls_cur_num(&cur, 2, &type) == 0 &&
+	    tls_cur_num(&cur, 2, &len) == 0 && cur.left >= len) {
+		ext.p = cur.p;
+		ext.left = len;
+		cur.p += len;
+		cur.left -= len;
+		if (type != 43)		/* supported_versions */
+			continue;
+		if (tls_cur_num(&ext, 1, &len) == -1 || ext.left < len)
+			return 0;
+		for (i = 0; i + 1 < len; i += 2) {
+			v = (size_t)ext.p[i] << 8 | ext.p[i + 1];
+			if (v >= minv && v <= BR_TLS12)
+				return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Looks once at a connection's first bytes (MSG_PEEK, the engine still
+ * reads them).  BearSSL does not read supported_versions, so it answers
+ * a TLS 1.3-only client with handshake_failure; we answer it with the
+ * protocol_version alert it deserves.  Returns 0 to go on, -1 when the
+ * connection was refused (C marked broken).
+ */
+static int
+tls_check_hello(struct tls_conn *c)
+{
+	static const unsigned char alert[] = { 21, 3, 1, 0, 2, 2, 70 };
+	unsigned char b[2048];
+	ssize_t n;
+
+	do
+		n = recv(c->fd, b, sizeof(b), MSG_PEEK);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	c->hello_seen = 1;
+	if (!tls_hello_13_only(b, (size_t)n, c->gen->min_version))
+		return 0;
+
+	log_debug("tls: fd %d: client offers only TLS 1.3; we speak 1.%u "
+	    "to 1.2", c->fd, (c->gen->min_version & 0xff) - 1);
+	(void)send(c->fd, alert, sizeof(alert), MSG_NOSIGNAL);
+	c->broken = 1;
+	c->logged = 1;
+	return -1;
+}
+
 /*
  * Feeds the engine what the socket has.  Returns 1 when bytes came, 0
  * when none are there now, -1 at EOF (c->eof set) or on a fault.
@@ -949,6 +1058,8 @@ tls_recv_some(struct tls_conn *c)
 	size_t len;
 	ssize_t n;
 
+	if (!c->hello_seen && tls_check_hello(c) == -1)
+		return -1;
 	p = br_ssl_engine_recvrec_buf(&c->sc.eng, &len);
 	do
 		n = recv(c->fd, p, len, 0);

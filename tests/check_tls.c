@@ -21,7 +21,7 @@
 #include "util.h"
 
 #define MAXCONN		4
-#define REPLIED		1000	/* a serve() result: the request answered */
+#define REPLIED		1000	/* serve_one(): the request answered */
 
 static char dir[] = "/tmp/check_tls.XXXXXX";
 
@@ -123,7 +123,7 @@ server_for(const char *cert, const char *key, const char *minv,
 static const struct {
 	const char	*cert;
 	const char	*key;
-	const char	*blame;		/* NULL: loads; else the file named */
+	const char	*blame;		/* NULL: loads, else file named */
 	const char	*reason;
 } load_cases[] = {
 	{ "rsa.crt", "rsa.p1.key", NULL, NULL },
@@ -251,9 +251,29 @@ struct job {
 	struct tls_server	*srv;
 	int			 nconn;
 	const struct config_server *reload;	/* after conn 0 starts */
+	size_t			 extra;	/* bytes sent after reply */
 	int			 result[MAXCONN];
 	char			 got[MAXCONN][128];
 };
+
+/* Sends N bytes of 'x' in uneven pieces; REPLIED or -9. */
+static int
+send_extra(struct tls_conn *c, size_t n, int64_t deadline)
+{
+	static char xs[40000];
+	size_t piece = 1;
+
+	memset(xs, 'x', sizeof(xs));
+	while (n > 0) {
+		piece = (piece * 3 + 11) % sizeof(xs) + 1;
+		if (piece > n)
+			piece = n;
+		if (tls_conn_write(c, xs, piece, deadline) != 0)
+			return -9;
+		n -= piece;
+	}
+	return REPLIED;
+}
 
 /*
  * Serves one connection: reads a line and answers "reply:LINE".  Returns
@@ -282,7 +302,8 @@ serve_one(struct job *j, int i, int fd)
 		n = tls_conn_read(c, j->got[i] + len,
 		    sizeof(j->got[i]) - 1 - len);
 		if (n == TLS_AGAIN) {
-			if (poll(&pfd, 1, (int)(deadline - util_now_ms())) < 1) {
+			if (poll(&pfd, 1,
+			    (int)(deadline - util_now_ms())) < 1) {
 				rv = -3;
 				break;
 			}
@@ -303,6 +324,8 @@ serve_one(struct job *j, int i, int fd)
 		else
 			rv = tls_conn_write(c, reply, strlen(reply),
 			    deadline) == 0 ? REPLIED : -6;
+		if (rv == REPLIED && j->extra > 0)
+			rv = send_extra(c, j->extra, deadline);
 		break;
 	}
 out:
@@ -403,8 +426,9 @@ static const struct {
 	    "-cipher DEFAULT@SECLEVEL=0", REPLIED,
 	    { "reply:GET /hello", "Protocol  : TLSv1\n" } },
 	{ "rsa.crt", "rsa.p1.key", NULL, "-tls1_1 -ign_eof "
-	    "-cipher DEFAULT@SECLEVEL=0", -1, { "alert protocol version" } },
-	{ "rsa.crt", "rsa.p1.key", NULL, "-tls1_3 -ign_eof", -1, { NULL } },
+	    "-cipher DEFAULT@SECLEVEL=0", -1, { NULL } },
+	{ "rsa.crt", "rsa.p1.key", NULL, "-tls1_3 -ign_eof", -1,
+	    { "alert protocol version" } },
 };
 
 START_TEST(test_handshake)
@@ -464,6 +488,33 @@ START_TEST(test_tls13_then_12)
 }
 END_TEST
 
+/* A large answer crosses many records and socket-full waits. */
+START_TEST(test_big_write)
+{
+	struct job j;
+	pthread_t t;
+	char err[CONFIG_ERR_MAX];
+	const char *out;
+	size_t nx = 0;
+
+	memset(&j, 0, sizeof(j));
+	j.srv = server_for("ec.crt", "ec.sec1.key", NULL, 0, err,
+	    sizeof(err));
+	ck_assert_ptr_nonnull(j.srv);
+	j.nconn = 1;
+	j.extra = 50000;
+	job_start(&j, &t);
+	out = client(&j, "-tls1_2 -ign_eof -quiet", "request");
+	pthread_join(t, NULL);
+	close(j.lfd);
+	ck_assert_int_eq(j.result[0], REPLIED);
+	for (; *out != '\0'; out++)
+		nx += *out == 'x';
+	ck_assert_uint_eq(nx, j.extra);
+	tls_server_free(j.srv);
+}
+END_TEST
+
 /* Resumption works with a session cache and only with one. */
 START_TEST(test_resume)
 {
@@ -494,6 +545,58 @@ START_TEST(test_resume)
 		ck_assert_int_eq(j.result[1], 0);
 		tls_server_free(j.srv);
 	}
+}
+END_TEST
+
+/*
+ * Connections on three threads at once share one session cache (run
+ * under TSan to see the locking): each client resumes its own session.
+ */
+START_TEST(test_parallel)
+{
+	struct job j[3];
+	pthread_t t[3];
+	char err[CONFIG_ERR_MAX], cmd[2048], part[512], outp[512], line[256];
+	struct tls_server *srv;
+	size_t k, reused = 0;
+	FILE *f;
+	int n;
+
+	srv = server_for("ec.crt", "ec.sec1.key", NULL, 100 * 100, err,
+	    sizeof(err));
+	ck_assert_ptr_nonnull(srv);
+	n = snprintf(cmd, sizeof(cmd), "cd %s && {", dir);
+	for (k = 0; k < nitems(j); k++) {
+		memset(&j[k], 0, sizeof(j[k]));
+		j[k].srv = srv;
+		j[k].nconn = 2;
+		job_start(&j[k], &t[k]);
+		ck_assert(snprintf(part, sizeof(part), " { for s in out in; do "
+		    "timeout 10 openssl s_client -connect 127.0.0.1:%d "
+		    "-tls1_2 -sess_$s p%zu < /dev/null; done; } &", j[k].port,
+		    k) < (int)sizeof(part));
+		ck_assert(strlen(cmd) + strlen(part) < sizeof(cmd));
+		memcpy(cmd + strlen(cmd), part, strlen(part) + 1);
+	}
+	path_of(outp, sizeof(outp), "parallel.out");
+	n = snprintf(part, sizeof(part), " wait; } > %s 2>&1", outp);
+	ck_assert(n > 0 && strlen(cmd) + (size_t)n < sizeof(cmd));
+	memcpy(cmd + strlen(cmd), part, (size_t)n + 1);
+	(void)system(cmd);
+
+	for (k = 0; k < nitems(j); k++) {
+		pthread_join(t[k], NULL);
+		close(j[k].lfd);
+		ck_assert_int_eq(j[k].result[0], 0);
+		ck_assert_int_eq(j[k].result[1], 0);
+	}
+	f = fopen(outp, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		reused += strncmp(line, "Reused, TLSv1.2", 15) == 0;
+	fclose(f);
+	ck_assert_uint_eq(reused, nitems(j));
+	tls_server_free(srv);
 }
 END_TEST
 
@@ -561,7 +664,9 @@ tls_suite(void)
 	tcase_set_timeout(th, 60);
 	tcase_add_loop_test(th, test_handshake, 0, nitems(hs_cases));
 	tcase_add_test(th, test_tls13_then_12);
+	tcase_add_test(th, test_big_write);
 	tcase_add_test(th, test_resume);
+	tcase_add_test(th, test_parallel);
 	tcase_add_test(th, test_reload);
 	suite_add_tcase(s, th);
 	return s;
