@@ -21,7 +21,7 @@
 #include "util.h"
 
 #define MAXCONN		4
-#define REPLIED		1000	/* serve_one(): the request answered */
+#define REPLIED		1000	/* serve_one(): answered */
 
 static char dir[] = "/tmp/check_tls.XXXXXX";
 
@@ -123,7 +123,7 @@ server_for(const char *cert, const char *key, const char *minv,
 static const struct {
 	const char	*cert;
 	const char	*key;
-	const char	*blame;		/* NULL: loads, else file named */
+	const char	*blame;		/* NULL: loads; else file */
 	const char	*reason;
 } load_cases[] = {
 	{ "rsa.crt", "rsa.p1.key", NULL, NULL },
@@ -251,7 +251,7 @@ struct job {
 	struct tls_server	*srv;
 	int			 nconn;
 	const struct config_server *reload;	/* after conn 0 starts */
-	size_t			 extra;	/* bytes sent after reply */
+	size_t			 extra;	/* bytes after reply */
 	int			 result[MAXCONN];
 	char			 got[MAXCONN][128];
 };
