@@ -62,7 +62,7 @@ static const struct {
 	unsigned	drives;
 	double		want;
 } sched_cases[] = {
-	{ 2, { 10, 20 }, 1, 30 },		/* one drive: one after another */
+	{ 2, { 10, 20 }, 1, 30 },		/* one drive: in turn */
 	{ 2, { 10, 20 }, 2, 20 },		/* two drives in parallel */
 	{ 2, { 10, 20 }, 5, 20 },		/* idle drives change nothing */
 	{ 3, { 5, 5, 5 }, 2, 10 },
@@ -117,7 +117,8 @@ small_catalog(struct sim_catalog *c, unsigned drives0)
 
 /*
  * Tape A with a0 and a1: 10 + 10 + 1 + 10 + 3 + 5 = 39.  Tape A with a0
- * alone, or tape B with b0: 10 + 10 + 1 + 5 = 26.  Tape C with c0: 10 + 1 + 10 + 2 + 5 = 28.
+ * alone, or tape B with b0: 10 + 10 + 1 + 5 = 26.  Tape C with c0:
+ * 10 + 1 + 10 + 2 + 5 = 28.
  */
 static const struct {
 	const char	*name;

@@ -21,8 +21,8 @@
 #define MAX_FIELDS	8
 
 const char *const sim_stat_names[SIM_STAT_MAX] = {
-	"runs_file_state", "runs_recall", "runs_task_show", "paths_stated", "paths_listed", "files_read",
-	"files_failed", "mounts",
+	"runs_file_state", "runs_recall", "runs_task_show", "paths_stated",
+	"paths_listed", "files_read", "files_failed", "mounts",
 };
 
 static const char *const fault_names[] = {

@@ -11,13 +11,13 @@
  * path always last (it may hold spaces, never a tab or a newline):
  *
  *	eeadm-sim catalogue 1
- *	param	NAME	VALUE		mount_s, speed, next_task, clock_s...
- *	stat	NAME	COUNT		runs by subcommand, mounts, files...
- *	library	NAME	DRIVES	BUSY_S	MOUNTS
- *	tape	VOLSER	POOL	LIBRARY_INDEX
- *	file	STATE	SIZE	TAPE_INDEX	POS	RECALLED	BUSY_PID	PATH
- *	fault	KIND	MSGID	COMMAND	COUNT	TARGET
- *	row	TASK	OK	MSGID	UNIX_TIME	PATH
+ *	param NAME VALUE		mount_s, speed, next_task, clock_s...
+ *	stat NAME COUNT			runs by subcommand, mounts, files...
+ *	library NAME DRIVES BUSY_S MOUNTS
+ *	tape VOLSER POOL LIBRARY_INDEX
+ *	file STATE SIZE TAPE_INDEX POS RECALLED BUSY_PID PATH
+ *	fault KIND MSGID COMMAND COUNT TARGET
+ *	row TASK OK MSGID UNIX_TIME PATH
  *
  * Library and tape lines come before the lines that name them by index.
  * Files are found by path through an open-addressing hash table.
@@ -100,7 +100,7 @@ enum sim_stat {
 struct sim_catalog {
 	struct sim_params	 params;
 	double			 speed;		/* wall seconds per model s */
-	double			 clock_s;	/* model seconds, all libraries */
+	double			 clock_s;	/* model s, all libraries */
 	uint64_t		 next_task;
 	uint64_t		 stats[SIM_STAT_MAX];
 

@@ -10,6 +10,10 @@
  * time is the makespan.  The same two functions give a recall run's time
  * and the physical limit (all recalled files, each tape once), so one
  * run holding every file costs exactly the limit.
+ *
+ * XXX: drives start empty and end empty in every run (no tape stays
+ * mounted between runs), which overcharges back-to-back small recalls
+ * of one tape compared with LTFS EE, which may leave it mounted.
  */
 #ifndef MODEL_H
 #define MODEL_H
