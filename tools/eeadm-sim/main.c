@@ -15,6 +15,9 @@
  * with its pid; the second pass makes them resident and records the task
  * rows.  A file marked by a live pid is "already in another task".  Each
  * run appends one line to the log (env EEADM_SIM_LOG, or CATALOGUE.log).
+ *
+ * XXX: concurrent recalls each get all of a library's drives, so runs
+ * that overlap in time are charged as if they had run one after another.
  */
 #include <errno.h>
 #include <fcntl.h>
