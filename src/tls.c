@@ -1256,3 +1256,13 @@ tls_conn_close(struct tls_conn *c, int64_t deadline_ms)
 	tls_gen_put(c->srv, c->gen);
 	free(c);
 }
+
+void
+tls_md5(const void *data, size_t len, unsigned char out[16])
+{
+	br_md5_context ctx;
+
+	br_md5_init(&ctx);
+	br_md5_update(&ctx, data, len);
+	br_md5_out(&ctx, out);
+}
