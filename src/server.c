@@ -77,6 +77,7 @@ struct conn {
 	int		 sent_continue;
 	int		 served;	/* requests answered so far */
 	int		 eof;
+	int		 drained;	/* the last plain read was short */
 	char		*in;
 	size_t		 in_len;
 	size_t		 in_cap;
@@ -385,7 +386,8 @@ conn_park(struct conn *c, int64_t deadline_ms)
 /*
  * Reads what the socket (or TLS engine) has into C's buffer, at most up
  * to LIMIT bytes buffered.  Returns the bytes read (> 0), 0 when nothing
- * more is there now, or -1 at end of stream or on error.
+ * more is there now, or -1 at end of stream or on error.  Sets
+ * c->drained when a plain read got less than it asked for.
  */
 static ssize_t
 conn_fill(struct conn *c, size_t limit)
@@ -428,6 +430,7 @@ conn_fill(struct conn *c, size_t limit)
 		return -1;
 	}
 	c->in_len += (size_t)n;
+	c->drained = c->tls == NULL && (size_t)n < want;
 	return n;
 }
 
@@ -688,6 +691,14 @@ conn_serve(struct conn *c)
 		}
 		if (conn_advance(c) == 1)
 			return;
+
+		/*
+		 * A short plain read drained the socket: park now rather than
+		 * pay a read that would say EAGAIN; re-arming reports any
+		 * byte that came since.
+		 */
+		if (n > 0 && c->drained)
+			break;
 		if (n == -1) {
 			/* End of stream with no complete request: done. */
 			if (c->in_len > 0 && c->phase != CONN_HEAD)
