@@ -552,6 +552,28 @@ apply_list(struct config *c, const struct config_key *k, const char *v,
 	return 0;
 }
 
+static int
+apply_enum(struct config *c, const struct config_key *k, const char *v,
+    char *why, size_t whylen)
+{
+	size_t i, len;
+
+	for (i = 0; k->names[i] != NULL; i++)
+		if (strcasecmp(v, k->names[i]) == 0) {
+			*field_int(c, k) = (int)i;
+			return 0;
+		}
+
+	seterr(why, whylen, "not one of");
+	for (i = 0; k->names[i] != NULL; i++) {
+		len = strlen(why);
+		if (len < whylen)
+			seterr(why + len, whylen - len, "%s %s",
+			    i > 0 ? "," : "", k->names[i]);
+	}
+	return -1;
+}
+
 /*
  * Sets key K of *c from the text V, checked by K's type and range.  ENV
  * says V came from the environment (DEBUG is then read the Python way:
@@ -604,19 +626,7 @@ key_apply(struct config *c, const struct config_key *k, const char *v,
 		*field_int(c, k) = b;
 		return 0;
 	case T_ENUM:
-		for (b = 0; k->names[b] != NULL; b++)
-			if (strcasecmp(v, k->names[b]) == 0)
-				break;
-		if (k->names[b] == NULL) {
-			seterr(why, whylen, "not one of %s%s%s%s%s",
-			    k->names[0], k->names[1] ? ", " : "",
-			    k->names[1] ? k->names[1] : "",
-			    k->names[1] && k->names[2] ? ", " : "",
-			    k->names[1] && k->names[2] ? k->names[2] : "");
-			return -1;
-		}
-		*field_int(c, k) = b;
-		return 0;
+		return apply_enum(c, k, v, why, whylen);
 	case T_LOGLEVEL:
 		if ((b = log_level_parse(v)) < 0) {
 			seterr(why, whylen, "not crit, error, warning, info "
