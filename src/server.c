@@ -52,6 +52,7 @@
 #include "api.h"
 #include "config.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "server.h"
 #include "tls.h"
