@@ -82,6 +82,7 @@ answer_decide(const struct config_client *cc, const char *path,
 		answer_clean(val);
 	if (status == 404) {
 		a->status = cc->exit_not_found;
+		a->error = 0;
 		answer_msg(a, "not found in the archive", path, val);
 	} else {
 		if (snprintf(what, sizeof(what), "server answered HTTP %d%s",

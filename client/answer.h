@@ -14,7 +14,7 @@
 struct answer {
 	const char	*word;		/* "resident", "archived", or NULL */
 	int		 status;	/* the exit status */
-	int		 error;		/* 1 unless the state is known */
+	int		 error;		/* a fault (syslog); 0 for 404 */
 	char		 msg[ANSWER_MSG_MAX];	/* for stderr, "" if none */
 };
 
