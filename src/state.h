@@ -41,4 +41,19 @@ int	state_lookup(const char *path, struct state_answer *ans,
 /* Forgets what is cached of PATH (after a recall ends). */
 void	state_forget(const char *path);
 
+/* Counters for /metrics, each since state_init(). */
+struct state_stats {
+	unsigned long long	runs;		/* eeadm file state runs */
+	unsigned long long	paths;		/* paths asked, over all runs */
+	unsigned long long	single_runs;	/* one-path re-asks, of runs */
+	unsigned long long	hits;		/* answered from the cache */
+	unsigned long long	misses;		/* not in the cache */
+	unsigned long long	stat_answers;	/* answered by stat() alone */
+	unsigned long long	cached;		/* entries in the cache now */
+	unsigned long long	pending;	/* paths being looked up now */
+};
+
+/* Fills *S; may be called from any thread at any time. */
+void	state_stats(struct state_stats *s);
+
 #endif

@@ -627,6 +627,9 @@ static const struct {
 	    "HTTP/1.1 100 Continue\r\n\r\n" },
 	{ 204, NULL, NULL, "ignored", 1, 0,
 	    "HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n" },
+	{ 200, "text/plain", NULL, "x", 0, 0,
+	    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 1\r\nConnection: close\r\n\r\nx" },
 	{ 799, "text/plain", NULL, "0123456789", 0, 0,
 	    "HTTP/1.1 799 Unknown\r\nContent-Type: text/plain\r\n"
 	    "Content-Length: 10\r\nConnection: close\r\n\r\n0123456789" },
@@ -673,6 +676,55 @@ START_TEST(test_write_big)
 }
 END_TEST
 
+/* A fixed xorshift sequence: the same mutations on every run. */
+static uint32_t
+next_random(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/*
+ * Seeded mutations of each good head (bytes changed to ones the parser
+ * treats specially): the answer is always one the header names, and a
+ * head taken is one that ends in a blank line within the bytes given.
+ */
+START_TEST(test_mutations)
+{
+	static const char special[] = { '\r', '\n', '\0', ' ', '\t', ':',
+	    ',', 'a', '\x7f', '\xff', '/', '0' };
+	uint32_t x = 2463534242u + (uint32_t)_i;
+	struct http_request req;
+	const char *why;
+	char b[512];
+	size_t len = good[_i].len, k, j;
+	int round, r;
+
+	ck_assert_uint_le(len, sizeof(b));
+	for (round = 0; round < 1000; round++) {
+		memcpy(b, good[_i].in, len);
+		for (k = 0; k < 1 + next_random(&x) % 3; k++)
+			b[next_random(&x) % len] =
+			    special[next_random(&x) % sizeof(special)];
+		r = parse(b, len, NULL, &req, &why);
+		ck_assert_msg(r == 0 || r == 1 || r == 400 || r == 411 ||
+		    r == 413 || r == 417 || r == 431 || r == 505,
+		    "case %d round %d: %d", _i, round, r);
+		if (r != 1)
+			continue;
+		ck_assert_uint_le(req.head_len, len);
+		ck_assert_uint_ge(req.head_len, 4);
+		ck_assert_int_eq(memcmp(b + req.head_len - 4, "\r\n\r\n", 4),
+		    0);
+		for (j = 0; j + 1 < req.head_len - 2; j++)
+			ck_assert(b[j] != '\0' && (b[j] != '\n' ||
+			    (j > 0 && b[j - 1] == '\r')));
+	}
+}
+END_TEST
+
 static Suite *
 http_suite(void)
 {
@@ -689,6 +741,7 @@ http_suite(void)
 	tcase_add_test(tc, test_header_count);
 	tcase_add_test(tc, test_head_size);
 	tcase_add_test(tc, test_header_find);
+	tcase_add_loop_test(tc, test_mutations, 0, nitems(good));
 	suite_add_tcase(s, tc);
 
 	tcase_add_loop_test(tw, test_reason, 0, nitems(reasons));
