@@ -12,10 +12,10 @@
 #define ANSWER_MSG_MAX	1024
 
 struct answer {
-	const char	*word;		/* "resident", "archived", or NULL */
+	const char	*word;		/* resident, archived or NULL */
 	int		 status;	/* the exit status */
-	int		 error;		/* a fault (syslog); 0 for 404 */
-	char		 msg[ANSWER_MSG_MAX];	/* for stderr, "" if none */
+	int		 error;		/* a fault: syslog; not 404 */
+	char		 msg[ANSWER_MSG_MAX];	/* stderr, or "" */
 };
 
 /*

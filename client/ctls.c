@@ -34,7 +34,7 @@
 struct ctls_nv {
 	const br_x509_class	*vtable;
 	br_x509_decoder_context	 dec;
-	int			 index;		/* certificate in chain */
+	int			 index;		/* cert in chain */
 };
 
 struct ctls {

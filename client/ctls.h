@@ -41,8 +41,8 @@ int	ctls_write(struct ctls *c, const void *buf, size_t len,
  * Reads up to LEN decrypted bytes.  Returns the count (> 0), 0 at the end
  * of the stream (close_notify or the socket closed), or -1.
  */
-ssize_t	ctls_read(struct ctls *c, void *buf, size_t len, int64_t deadline,
-	    char *err, size_t errlen);
+ssize_t	ctls_read(struct ctls *c, void *buf, size_t len,
+	    int64_t deadline, char *err, size_t errlen);
 
 /* Forgets the connection (the caller closes the socket). */
 void	ctls_close(struct ctls *c);

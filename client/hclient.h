@@ -33,7 +33,7 @@ struct hclient_opts {
 
 struct hclient_resp {
 	int		 status;	/* 100..599 */
-	const char	*body;		/* into static storage, NUL-ended */
+	const char	*body;		/* static storage, NUL-ended */
 	size_t		 body_len;
 };
 
@@ -48,9 +48,9 @@ int	hclient_body(struct buf *b, const char *path, const char *taskid,
  * Appends to B the whole request for ROUTE on U with BODY.  Returns 0,
  * or -1 when the key holds a byte that cannot go in a header.
  */
-int	hclient_request(struct buf *b, const struct url *u, const char *route,
-	    const char *auth_key, const char *body, size_t len, char *err,
-	    size_t errlen);
+int	hclient_request(struct buf *b, const struct url *u,
+	    const char *route, const char *auth_key, const char *body,
+	    size_t len, char *err, size_t errlen);
 
 /*
  * Parses the response DATA[0..LEN); EOF says the server has closed.

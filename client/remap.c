@@ -412,8 +412,8 @@ remap_path(const struct remap_conf *rc, const char *path, char *out,
 	if (rc->depth >= 1) {
 		if (remap_parts(norm) < rc->depth || remap_split(norm,
 		    rc->depth, root, sizeof(root), &rest) == -1) {
-			remap_err(err, errlen, "%s: fewer than %d parts (DEPTH)",
-			    path, rc->depth);
+			remap_err(err, errlen, "%s: fewer than %d parts "
+			    "(DEPTH)", path, rc->depth);
 			return -1;
 		}
 		key = strrchr(root, '/') + 1;

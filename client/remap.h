@@ -17,7 +17,7 @@
 struct remap_conf {
 	const char	*mounts;	/* mount table; REMAP_MOUNTS */
 	const char	*autofs;	/* autofs map file, or NULL */
-	int		 depth;		/* parts in the mount root, -1 unset */
+	int		 depth;		/* parts of mount root; -1 */
 };
 
 /*

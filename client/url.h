@@ -23,7 +23,7 @@ struct url {
 	int	 tls;			/* https */
 	char	 host[URL_HOST_MAX];	/* no brackets */
 	char	 port[6];		/* "80", "443" or as given */
-	char	 prefix[URL_PREFIX_MAX];	/* "" or "/x/y", no '/' at end */
+	char	 prefix[URL_PREFIX_MAX];	/* "" or "/x/y" */
 	int	 ipv6;			/* host was in brackets */
 };
 

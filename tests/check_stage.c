@@ -102,12 +102,13 @@ END_TEST
 static const struct {
 	const char	*resp;
 	int		 eof;
-	int		 want;		/* 1 complete, 0 more, -1 bad */
+	int		 want;		/* 1 done, 0 more, -1 bad */
 	int		 status;
 	const char	*body;
 } parse_cases[] = {
 	{ "HTTP/1.1 201 CREATED\r\nContent-Length: 22\r\n\r\n"
-	    "{\"state\": \"resident\"}\n", 0, 1, 201, "{\"state\": \"resident\"}\n" },
+	    "{\"state\": \"resident\"}\n", 0, 1, 201,
+	    "{\"state\": \"resident\"}\n" },
 	{ "HTTP/1.1 201 CREATED\r\ncontent-length:  5 \r\n\r\nabcdefg", 0, 1,
 	    201, "abcde" },
 	{ "HTTP/1.1 201 CREATED\r\nContent-Length: 10\r\n\r\nabc", 0, 0, 0,

@@ -134,7 +134,7 @@ main(int argc, char *argv[])
 			fclose(fp);
 		}
 		if (canned[i].status == NULL) {
-			/* Hold the connection until the end, answering nothing. */
+			/* Hold the connection to the end, answering nothing. */
 			while (left_ms() > 0)
 				sleep(1);
 			close(fd);
