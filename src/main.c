@@ -7,6 +7,7 @@
  * with sigwait(): every other thread starts with the signals blocked, so
  * no handler ever runs inside a worker.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -141,6 +142,29 @@ main_set_level(const struct config *c, int verbose)
 	log_set_level(level > LOG_LEVEL_DEBUG ? LOG_LEVEL_DEBUG : level);
 }
 
+/*
+ * Raises the soft limit on descriptors to the hard one, so that
+ * max_connections is not cut short by a default of 1024.
+ */
+static void
+main_raise_nofile(const struct config *c)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit");
+	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < c->server.max_connections + 64)
+		log_warnx("max_connections %llu is near the descriptor limit "
+		    "%llu", (unsigned long long)c->server.max_connections,
+		    (unsigned long long)rl.rlim_cur);
+}
+
 static void
 main_log_stats(void)
 {
@@ -221,6 +245,7 @@ main(int argc, char *argv[])
 
 	log_init("ltfsee-globusd", dflag, LOG_LEVEL_INFO);
 	main_set_level(cfg, verbose);
+	main_raise_nofile(cfg);
 	if (eeadm_init(&eeadm, cfg->server.eeadm, cfg->server.eeadm_max_output,
 	    err, sizeof(err)) == -1)
 		fatalx("eeadm: %s", err);
