@@ -67,6 +67,9 @@ ifneq ($(SIM_SRCS),)
 PROGS += $(BIN)/eeadm-sim
 endif
 TESTS = $(patsubst tests/%.c,$(BIN)/tests/%,$(TEST_SRCS))
+# Stand-alone programs the integration tests drive (one .c each).
+TEST_TOOLS = $(patsubst tests/tools/%.c,$(BIN)/tests/tools/%,\
+	$(wildcard tests/tools/*.c))
 
 all: $(PROGS)
 
@@ -83,17 +86,30 @@ $(BIN)/eeadm-sim: $(call o,$(SIM_SRCS))
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
-$(BIN)/tests/%: $(OBJ)/tests/%.o $(call o,$(TEST_HELPERS) $(DAEMON_LIB) \
-	$(CLIENT_LIB) $(filter-out $(DAEMON_LIB),$(CLIENT_SHARED))) \
+# Tests link archives, so each takes only the modules it uses.
+$(BIN)/tests/%: $(OBJ)/tests/%.o $(call o,$(TEST_HELPERS)) \
+	$(OBJ)/libclient.a $(OBJ)/libdaemon.a \
 	$(if $(SIM_SRCS),$(OBJ)/tools/eeadm-sim/lib.a)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS) $(CHECK_LIBS) -lm
+
+$(OBJ)/libdaemon.a: $(call o,$(DAEMON_LIB))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(OBJ)/libclient.a: $(call o,$(CLIENT_LIB))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
 
 # The simulator's modules (but its main) are a library for its tests.
 $(OBJ)/tools/eeadm-sim/lib.a: $(call o,$(filter-out \
 	tools/eeadm-sim/main.c,$(SIM_SRCS)))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 $(OBJ)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -109,7 +125,7 @@ $(OBJ)/%.o: %.c
 deps:
 	@third_party/install-deps
 
-tests: $(PROGS) $(TESTS)
+tests: $(PROGS) $(TESTS) $(TEST_TOOLS)
 
 # Every Check suite, then every integration script; stop at the first
 # failure but name it.

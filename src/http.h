@@ -93,8 +93,10 @@ const char *http_reason(int status);
 /*
  * Appends a whole response to OUT: status line, Date-less headers
  * (Content-Type, Content-Length, Connection, then EXTRA verbatim, which
- * must be empty or end in CRLF) and, unless HEAD_ONLY, the body.
- * Returns 0 or -1 (no memory).
+ * must be empty or end in CRLF) and, unless HEAD_ONLY, the body.  A 1xx
+ * is the status line, EXTRA and the blank line only; a 1xx or a 204 has
+ * no Content-Length and no body (RFC 9110 8.6).  Returns 0 or -1 (no
+ * memory).
  */
 int	http_write_response(struct buf *out, int status,
 	    const char *content_type, const char *extra, const char *body,

@@ -68,4 +68,11 @@ int	tls_conn_write(struct tls_conn *c, const void *buf, size_t len,
 /* Sends close_notify, waiting no later than DEADLINE_MS; frees C. */
 void	tls_conn_close(struct tls_conn *c, int64_t deadline_ms);
 
+/*
+ * The MD5 digest of DATA into OUT.  Not for security: the library a task
+ * goes to is picked by MD5 of its id, as the Python version did.  It is
+ * here because every BearSSL call of the daemon is in tls.c.
+ */
+void	tls_md5(const void *data, size_t len, unsigned char out[16]);
+
 #endif

@@ -1,0 +1,315 @@
+/*
+ * ltfsee-globusd: answers Globus stage requests for files on LTFS EE and
+ * queues recalls for the ones on tape.
+ *
+ * The main thread parses options, loads the configuration, starts the
+ * modules (state cache, recall queue, server), then only handles signals
+ * with sigwait(): every other thread starts with the signals blocked, so
+ * no handler ever runs inside a worker.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "config.h"
+#include "eeadm.h"
+#include "log.h"
+#include "recall.h"
+#include "server.h"
+#include "state.h"
+#include "tls.h"
+#include "util.h"
+
+#define MAIN_STOP_MS		10000
+#define MAIN_MAX_OVERRIDES	64
+#define MAIN_MAX_RELOADS	64
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: ltfsee-globusd [-dnVv] [-f file] "
+	    "[-o key=value]\n");
+	exit(1);
+}
+
+/*
+ * 1 when every address HOST:PORT of BIND resolves to is a loopback one,
+ * 0 otherwise (or when it does not resolve).
+ */
+static int
+main_bind_is_loopback(const char *bind_str)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char host[256], *end;
+	int ok = 1;
+
+	if (snprintf(host, sizeof(host), "%s", bind_str) >= (int)sizeof(host))
+		return 0;
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		if ((end = strchr(host, ']')) == NULL)
+			return 0;
+	} else if ((end = strrchr(host, ':')) == NULL)
+		return 0;
+	*end = '\0';
+	if (host[0] == '\0')
+		return 0;	/* Every address. */
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return 0;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET) {
+			const struct sockaddr_in *sin = (void *)ai->ai_addr;
+
+			if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127)
+				ok = 0;
+		} else if (ai->ai_family == AF_INET6) {
+			const struct sockaddr_in6 *s6 = (void *)ai->ai_addr;
+
+			if (!IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
+				ok = 0;
+		} else
+			ok = 0;
+	}
+	freeaddrinfo(res);
+	return ok;
+}
+
+/*
+ * Loads the configuration: defaults, FILE (a missing default file is
+ * fine), the environment, then the -o overrides.  Returns 0 with *c
+ * complete, or -1 with the reason in ERR and *c freed.
+ */
+static int
+main_load(struct config *c, const char *file, int explicit_file,
+    char *const *overrides, size_t noverrides, char *err, size_t errlen)
+{
+	char key[128];
+	const char *eq;
+	size_t i;
+
+	config_defaults(c);
+	if (config_load(c, file, !explicit_file, CONFIG_ROLE_SERVER, err,
+	    errlen) == -1)
+		goto fail;
+	for (i = 0; i < noverrides; i++) {
+		eq = strchr(overrides[i], '=');
+		if (eq == NULL || eq == overrides[i] ||
+		    (size_t)(eq - overrides[i]) >= sizeof(key)) {
+			snprintf(err, errlen, "-o %s: expected key=value",
+			    overrides[i]);
+			goto fail;
+		}
+		memcpy(key, overrides[i], (size_t)(eq - overrides[i]));
+		key[eq - overrides[i]] = '\0';
+		if (config_set(c, CONFIG_ROLE_SERVER, key, eq + 1, err,
+		    errlen) == -1)
+			goto fail;
+	}
+	if (config_validate(c, CONFIG_ROLE_SERVER, err, errlen) == -1)
+		goto fail;
+
+	if (c->server.tls == CONFIG_TLS_AUTO && c->server.certfile == NULL &&
+	    !main_bind_is_loopback(c->server.bind)) {
+		snprintf(err, errlen, "bind %s: plain HTTP is allowed only on "
+		    "a loopback address; set certfile and keyfile, or "
+		    "tls = off", c->server.bind);
+		goto fail;
+	}
+	return 0;
+fail:
+	config_free(c);
+	return -1;
+}
+
+/* Sets the log level from the configuration and the -v count. */
+static void
+main_set_level(const struct config *c, int verbose)
+{
+	int level = c->server.loglevel + verbose;
+
+	log_set_level(level > LOG_LEVEL_DEBUG ? LOG_LEVEL_DEBUG : level);
+}
+
+/*
+ * Raises the soft limit on descriptors to the hard one, so that
+ * max_connections is not cut short by a default of 1024.
+ */
+static void
+main_raise_nofile(const struct config *c)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit");
+	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < c->server.max_connections + 64)
+		log_warnx("max_connections %llu is near the descriptor limit "
+		    "%llu", (unsigned long long)c->server.max_connections,
+		    (unsigned long long)rl.rlim_cur);
+}
+
+static void
+main_log_stats(void)
+{
+	struct server_stats st;
+
+	server_stats(&st);
+	log_info("connections open %llu, total %llu, refused %llu; "
+	    "requests %llu", (unsigned long long)st.connections_open,
+	    (unsigned long long)st.connections_total,
+	    (unsigned long long)st.connections_refused,
+	    (unsigned long long)st.requests_total);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct config configs[MAIN_MAX_RELOADS];
+	char *overrides[MAIN_MAX_OVERRIDES];
+	size_t noverrides = 0, ncfg = 0;
+	const char *file = CONFIG_DEFAULT_FILE;
+	struct tls_server *tls = NULL;
+	struct config *cfg, *next;
+	struct eeadm eeadm;
+	char err[CONFIG_ERR_MAX];
+	int ch, dflag = 0, nflag = 0, fflag = 0, verbose = 0, sig;
+	sigset_t set;
+
+	while ((ch = getopt(argc, argv, "df:nVvo:")) != -1) {
+		switch (ch) {
+		case 'd':
+			dflag = 1;
+			break;
+		case 'f':
+			file = optarg;
+			fflag = 1;
+			break;
+		case 'n':
+			nflag = 1;
+			break;
+		case 'o':
+			if (noverrides == MAIN_MAX_OVERRIDES)
+				usage();
+			overrides[noverrides++] = optarg;
+			break;
+		case 'V':
+			printf("ltfsee-globusd %s\n", LTFSEE_GLOBUS_VERSION);
+			return 0;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	/* Before any thread exists, so that they all inherit the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	log_init("ltfsee-globusd", 1, LOG_LEVEL_INFO);
+	cfg = &configs[ncfg++];
+	if (main_load(cfg, file, fflag, overrides, noverrides, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "ltfsee-globusd: %s\n", err);
+		return 1;
+	}
+	if (nflag) {
+		printf("ltfsee-globusd: configuration OK\n");
+		return 0;
+	}
+
+	log_init("ltfsee-globusd", dflag, LOG_LEVEL_INFO);
+	main_set_level(cfg, verbose);
+	main_raise_nofile(cfg);
+	if (eeadm_init(&eeadm, cfg->server.eeadm, cfg->server.eeadm_max_output,
+	    err, sizeof(err)) == -1)
+		fatalx("eeadm: %s", err);
+	if (cfg->server.certfile != NULL && cfg->server.tls != CONFIG_TLS_OFF) {
+		if ((tls = tls_server_new(&cfg->server, err, sizeof(err))) ==
+		    NULL)
+			fatalx("%s", err);
+	} else if (cfg->server.tls == CONFIG_TLS_OFF)
+		log_warnx("tls = off: serving plain HTTP on %s",
+		    cfg->server.bind);
+
+	if (api_init(&cfg->server) == -1 ||
+	    state_init(&cfg->server, &eeadm) == -1 ||
+	    recall_init(&cfg->server, &eeadm) == -1 ||
+	    server_start(cfg, tls) == -1)
+		fatalx("cannot start");
+	log_info("ltfsee-globusd %s started", LTFSEE_GLOBUS_VERSION);
+
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == SIGUSR1) {
+			main_log_stats();
+			continue;
+		}
+
+		/* SIGHUP: reload; the running configuration stays on error. */
+		if (ncfg == MAIN_MAX_RELOADS) {
+			log_warnx("reload: too many reloads, restart instead");
+			continue;
+		}
+		next = &configs[ncfg];
+		if (main_load(next, file, fflag, overrides, noverrides, err,
+		    sizeof(err)) == -1) {
+			log_warnx("reload: %s; keeping the running "
+			    "configuration", err);
+			continue;
+		}
+		if (tls != NULL && tls_server_reload(tls, &next->server, err,
+		    sizeof(err)) == -1)
+			log_warnx("reload: %s; keeping the old certificate",
+			    err);
+		/*
+		 * XXX: threads, bind, state_dir, eeadm and the recall and
+		 * state settings are read at start only; a reload changes
+		 * the key, limits, timeouts, paths, libraries and log level.
+		 */
+		ncfg++;
+		api_set_config(&next->server);
+		server_set_config(next);
+		main_set_level(next, verbose);
+		cfg = next;
+		log_info("configuration reloaded");
+	}
+
+	log_info("stopping");
+	server_stop(util_now_ms() + MAIN_STOP_MS);
+	recall_shutdown(util_now_ms() + MAIN_STOP_MS);
+	state_shutdown();
+	if (tls != NULL)
+		tls_server_free(tls);
+	eeadm_free(&eeadm);
+	log_info("stopped");
+	return 0;
+}

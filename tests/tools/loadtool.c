@@ -1,0 +1,238 @@
+/*
+ * loadtool: a small client for the integration and load tests, aimed at
+ * a daemon on a loopback address only.
+ *
+ *   loadtool slow PORT N silent|trickle SECONDS
+ *	Opens N connections that send nothing (silent) or one byte of a
+ *	request head every second (trickle).  Then times one ordinary
+ *	request on a fresh connection, and waits up to SECONDS for the
+ *	server to close the N.  Prints:
+ *	  opened=N served_ms=T closed=C last_close_ms=L
+ *
+ *   loadtool keepalive PORT N ROUNDS
+ *	Opens N keep-alive connections and sends ROUNDS requests on each,
+ *	one at a time per connection, all connections at once.  Prints:
+ *	  conns=N ok=K errors=E
+ *
+ * Every socket goes to 127.0.0.1; every wait is bounded.
+ */
+#include <sys/socket.h>
+#include <sys/resource.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REQ	"GET /api/v0.5/ HTTP/1.1\r\nHost: t\r\n\r\n"
+
+static int port;
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+dial(void)
+{
+	struct sockaddr_in sin;
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Reads one whole response (head and Content-Length body) from FD within
+ * TIMEOUT_MS.  Returns its status code, or -1.
+ */
+static int
+read_response(int fd, int timeout_ms)
+{
+	char buf[16384], *hend, *cl;
+	long long deadline = now_ms() + timeout_ms;
+	size_t len = 0, need = 0;
+	struct pollfd pfd;
+	ssize_t n;
+	int status;
+
+	for (;;) {
+		if (len == sizeof(buf) - 1)
+			return -1;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(deadline - now_ms())) <= 0)
+			return -1;
+		if ((n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0)) <= 0)
+			return -1;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if ((hend = strstr(buf, "\r\n\r\n")) == NULL)
+			continue;
+		if (need == 0) {
+			cl = strstr(buf, "Content-Length: ");
+			need = (size_t)(hend + 4 - buf) +
+			    (cl ? strtoul(cl + 16, NULL, 10) : 0);
+		}
+		if (len >= need)
+			break;
+	}
+	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+		return -1;
+	return status;
+}
+
+static int
+cmd_slow(int n, int trickle, int secs)
+{
+	static const char head[] = "GET /api/v0.5/ HTTP/1.1\r\nHost: t\r\nX: "
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	int *fds = calloc((size_t)n, sizeof(int));
+	long long *closed_at = calloc((size_t)n, sizeof(long long));
+	long long start, served, last = 0, next_byte;
+	int i, opened = 0, closed = 0, fd, status, sent = 0;
+	char c;
+
+	if (fds == NULL || closed_at == NULL)
+		return 1;
+	for (i = 0; i < n; i++) {
+		if ((fds[i] = dial()) != -1)
+			opened++;
+		fcntl(fds[i], F_SETFL, O_NONBLOCK);
+	}
+	start = now_ms();
+
+	/* One ordinary client among the slow ones. */
+	served = -1;
+	if ((fd = dial()) != -1) {
+		long long t0 = now_ms();
+
+		if (send(fd, REQ, sizeof(REQ) - 1, 0) > 0 &&
+		    (status = read_response(fd, 5000)) > 0)
+			served = now_ms() - t0;
+		close(fd);
+	}
+
+	next_byte = start;
+	while (closed < opened && now_ms() - start < secs * 1000LL) {
+		if (trickle && now_ms() >= next_byte) {
+			for (i = 0; i < n; i++)
+				if (fds[i] != -1 && closed_at[i] == 0)
+					(void)!send(fds[i], head + sent % 60,
+					    1, MSG_NOSIGNAL);
+			sent++;
+			next_byte += 1000;
+		}
+		for (i = 0; i < n; i++) {
+			if (fds[i] == -1 || closed_at[i] != 0)
+				continue;
+			if (recv(fds[i], &c, 1, 0) == 0 ||
+			    (errno != EAGAIN && errno != EWOULDBLOCK)) {
+				closed_at[i] = now_ms();
+				last = closed_at[i] - start;
+				closed++;
+			}
+		}
+		usleep(50000);
+	}
+	printf("opened=%d served_ms=%lld closed=%d last_close_ms=%lld\n",
+	    opened, served, closed, last);
+	return 0;
+}
+
+static int
+cmd_keepalive(int n, int rounds)
+{
+	int *fds = calloc((size_t)n, sizeof(int));
+	int i, r, ok = 0, errors = 0;
+
+	if (fds == NULL)
+		return 1;
+	for (i = 0; i < n; i++)
+		if ((fds[i] = dial()) == -1)
+			errors++;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < n; i++)
+			if (fds[i] != -1 && send(fds[i], REQ, sizeof(REQ) - 1,
+			    MSG_NOSIGNAL) != sizeof(REQ) - 1) {
+				close(fds[i]);
+				fds[i] = -1;
+				errors++;
+			}
+		for (i = 0; i < n; i++) {
+			if (fds[i] == -1)
+				continue;
+			if (read_response(fds[i], 10000) == 200)
+				ok++;
+			else {
+				close(fds[i]);
+				fds[i] = -1;
+				errors++;
+			}
+		}
+	}
+	printf("conns=%d ok=%d errors=%d\n", n, ok, errors);
+	return 0;
+}
+
+/* A whole positive decimal argument, or exit 2. */
+static int
+num(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v < 0 || v > 1000000) {
+		fprintf(stderr, "loadtool: bad number %s\n", s);
+		exit(2);
+	}
+	return (int)v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct rlimit rl;
+
+	/* Enough descriptors for a thousand connections. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096) {
+		rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (argc == 6 && strcmp(argv[1], "slow") == 0) {
+		port = num(argv[2]);
+		return cmd_slow(num(argv[3]), strcmp(argv[4], "trickle") == 0,
+		    num(argv[5]));
+	}
+	if (argc == 5 && strcmp(argv[1], "keepalive") == 0) {
+		port = num(argv[2]);
+		return cmd_keepalive(num(argv[3]), num(argv[4]));
+	}
+	fprintf(stderr, "usage: loadtool slow PORT N silent|trickle SECONDS\n"
+	    "       loadtool keepalive PORT N ROUNDS\n");
+	return 2;
+}
