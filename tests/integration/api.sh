@@ -64,6 +64,16 @@ expect "recall M: archived" '{"state": "archived"}' "$body"
 api POST $GR "{\"path\": \"$g/mig\", \"globus_taskid\": \"t1\", \"library\": \"nolib\"}"
 expect "unknown library: 400" 400 "$status"
 
+# The recall of mig runs recall_delay later; let it, so that the counts
+# below see only what the refused requests cause.
+i=0
+while ! grep -qx recall "$FAKE_EEADM_DIR"/call.* 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+expect "mig recalled after recall_delay" 0 \
+    "$(grep -qx recall "$FAKE_EEADM_DIR"/call.* 2>/dev/null; echo $?)"
+
 # Missing files, bad bodies, bad paths: 4xx with a message, no eeadm.
 api POST $FS "$(json_path "$g/nothere")"
 expect "missing file: 404" 404 "$status"
