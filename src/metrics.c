@@ -335,7 +335,8 @@ render_recall(struct buf *b)
 	recall_stats(&s);
 	nq = s.nqueues < RECALL_STATS_QUEUES ? s.nqueues : RECALL_STATS_QUEUES;
 
-	head(b, "recall_submitted_total", "counter", "Files queued for recall.");
+	head(b, "recall_submitted_total", "counter",
+	    "Files queued for recall.");
 	sample(b, "recall_submitted_total", NULL, NULL, s.submitted);
 	head(b, "recall_queued", "gauge",
 	    "Files waiting for a recall now, by library (\"\": no -l).");

@@ -59,7 +59,8 @@ main(int argc, char *argv[])
 	len = sizeof(sun);
 	if (argv[1][0] == '@') {
 		sun.sun_path[0] = '\0';
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + alen);
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+		    alen);
 	}
 	deadline = now_ms() + strtol(argv[2], NULL, 10) * 1000;
 
