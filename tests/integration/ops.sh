@@ -103,8 +103,8 @@ healthz_until() {
 healthz_until 200
 expect "healthz with a working eeadm: 200" 200 "$status"
 expect "healthz body" '{"status": "ok"}' "$body"
-expect_match "the probe ran eeadm node list" '^node$' \
-    "$(cat "$FAKE_EEADM_DIR"/call.* | head -n 1)"
+expect_match "the probe ran eeadm node list" '^probe$' \
+    "$(head -n 1 "$FAKE_EEADM_DIR/probes" 2>/dev/null)"
 
 : > "$FAKE_EEADM_DIR/fail"
 healthz_until 503
