@@ -13,7 +13,8 @@
  * inih cuts long lines and joins indented ones without telling.  Only then
  * does inih parse the text, fed line by line through our own reader so we
  * know the line of each key whatever INI_HANDLER_LINENO the library was
- * built with.
+ * built with; the reader also cuts inline comments itself, so a value is
+ * the same whether or not inih was built to allow them.
  *
  * Atomicity: key_apply() parses into temporaries before it frees the old
  * value, so one key is set whole or not at all; config_load() works on a
@@ -551,6 +552,28 @@ apply_list(struct config *c, const struct config_key *k, const char *v,
 	return 0;
 }
 
+static int
+apply_enum(struct config *c, const struct config_key *k, const char *v,
+    char *why, size_t whylen)
+{
+	size_t i, len;
+
+	for (i = 0; k->names[i] != NULL; i++)
+		if (strcasecmp(v, k->names[i]) == 0) {
+			*field_int(c, k) = (int)i;
+			return 0;
+		}
+
+	seterr(why, whylen, "not one of");
+	for (i = 0; k->names[i] != NULL; i++) {
+		len = strlen(why);
+		if (len < whylen)
+			seterr(why + len, whylen - len, "%s %s",
+			    i > 0 ? "," : "", k->names[i]);
+	}
+	return -1;
+}
+
 /*
  * Sets key K of *c from the text V, checked by K's type and range.  ENV
  * says V came from the environment (DEBUG is then read the Python way:
@@ -603,19 +626,7 @@ key_apply(struct config *c, const struct config_key *k, const char *v,
 		*field_int(c, k) = b;
 		return 0;
 	case T_ENUM:
-		for (b = 0; k->names[b] != NULL; b++)
-			if (strcasecmp(v, k->names[b]) == 0)
-				break;
-		if (k->names[b] == NULL) {
-			seterr(why, whylen, "not one of %s%s%s%s%s",
-			    k->names[0], k->names[1] ? ", " : "",
-			    k->names[1] ? k->names[1] : "",
-			    k->names[1] && k->names[2] ? ", " : "",
-			    k->names[1] && k->names[2] ? k->names[2] : "");
-			return -1;
-		}
-		*field_int(c, k) = b;
-		return 0;
+		return apply_enum(c, k, v, why, whylen);
 	case T_LOGLEVEL:
 		if ((b = log_level_parse(v)) < 0) {
 			seterr(why, whylen, "not crit, error, warning, info "
@@ -634,6 +645,8 @@ key_apply(struct config *c, const struct config_key *k, const char *v,
 	}
 	return 0;
 }
+
+static const char unknown_section[] = "unknown section";
 
 /*
  * Checks one line of the file before inih sees it: L is the line without
@@ -672,7 +685,7 @@ line_check(const char *l, size_t len)
 		if (p == end || *p != ']' || p == name)
 			return "bad section header: expected [name]";
 		if (section_find(name, (size_t)(p - name)) == -1)
-			return "unknown section (only [server] and [client])";
+			return unknown_section;
 		for (p++; p < end && (*p == ' ' || *p == '\t'); p++)
 			;
 		if (p < end && *p != ';' && *p != '#')
@@ -746,6 +759,12 @@ text_check(const char *file, const char *text, size_t len, char *err,
 		if (why == NULL && line_quoted(l, n))
 			why = "quoted value (quotes would be kept; write the "
 			    "value without them)";
+		if (why == unknown_section) {
+			seterr(err, errlen, "%s:%d: unknown section %.*s (only "
+			    "[server] and [client])", file, lineno,
+			    (int)strcspn(l, "]") + 1, l);
+			return -1;
+		}
 		if (why != NULL) {
 			seterr(err, errlen, "%s:%d: %s", file, lineno, why);
 			return -1;
@@ -753,6 +772,26 @@ text_check(const char *file, const char *text, size_t len, char *err,
 		l = nl != NULL ? nl + 1 : end;
 	}
 	return 0;
+}
+
+/*
+ * Cuts an inline comment (a ';' after a blank) off the value of a checked
+ * key line in BUF, so values do not depend on how inih was built.
+ */
+static void
+cut_comment(char *buf)
+{
+	char *p;
+
+	if (buf[0] == '[' || buf[0] == ';' || buf[0] == '#' ||
+	    (p = strchr(buf, '=')) == NULL)
+		return;
+	for (p++; *p != '\0'; p++)
+		if ((*p == ' ' || *p == '\t') && p[1] == ';') {
+			p[0] = '\n';
+			p[1] = '\0';
+			return;
+		}
 }
 
 /* inih's reader: hands over one line and counts it. */
@@ -771,6 +810,7 @@ load_reader(char *buf, int size, void *stream)
 		n = (size_t)size - 1;	/* not reached: lines are checked */
 	memcpy(buf, x->pos, n);
 	buf[n] = '\0';
+	cut_comment(buf);
 	x->pos += n;
 	x->lineno++;
 	return buf;
@@ -903,7 +943,7 @@ out:
 /*
  * Loads the text of FILE into *c.  Returns 0, or -1 with err; *c may be
  * half-set then (the caller's copy is thrown away).  *has_key tells
- * whether the text set an auth_key.
+ * whether the text set the [server] auth_key.
  */
 static int
 load_text(struct config *c, const char *file, const char *text, size_t len,
@@ -940,7 +980,8 @@ load_text(struct config *c, const char *file, const char *text, size_t len,
 
 	*has_key = 0;
 	for (i = 0; i < NKEYS; i++)
-		if (x.seen[i] && config_keys[i].type == T_KEY)
+		if (x.seen[i] && config_keys[i].type == T_KEY &&
+		    config_keys[i].section == CONFIG_ROLE_SERVER)
 			*has_key = 1;
 	return 0;
 }
@@ -1074,7 +1115,11 @@ config_load(struct config *c, const char *file, int missing_ok,
 	if (load_env(&tmp, role, err, errlen) == -1)
 		goto out;
 
-	if (has_key && (mode & S_IROTH))
+	/*
+	 * Only the daemon's key is a secret of one host: the stage app runs
+	 * as each transferring user, so its file must be readable by them.
+	 */
+	if (role == CONFIG_ROLE_SERVER && has_key && (mode & S_IROTH))
 		log_warnx("%s holds an auth_key and is readable by others",
 		    file);
 	config_free(c);
@@ -1109,10 +1154,12 @@ config_set(struct config *c, enum config_role role, const char *key,
 
 /*
  * Reads the first line of PATH (line end stripped) into a fresh string
- * in *out, replacing what was there.  Returns 0 or -1 with err.
+ * in *out, replacing what was there; WARN: say if others may read it.
+ * Returns 0 or -1 with err.
  */
 static int
-key_file_read(const char *path, char **out, char *err, size_t errlen)
+key_file_read(const char *path, int warn, char **out, char *err,
+    size_t errlen)
 {
 	char buf[CONFIG_KEY_MAX + 1], *s;
 	struct stat st;
@@ -1126,7 +1173,7 @@ key_file_read(const char *path, char **out, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == 0 && (st.st_mode & S_IROTH))
+	if (warn && fstat(fd, &st) == 0 && (st.st_mode & S_IROTH))
 		log_warnx("auth_key_file %s is readable by others", path);
 
 	while (len < sizeof(buf) - 1 &&
@@ -1174,18 +1221,19 @@ out:
 	return rc;
 }
 
-/* Resolves the key of one section: from the key file, or inline. */
+/* Resolves the key of ROLE's section: from the key file, or inline. */
 static int
-validate_key(char **key, const char *key_file, const char *section,
+validate_key(char **key, const char *key_file, enum config_role role,
     char *err, size_t errlen)
 {
 	const char *why;
 
 	if (key_file != NULL)
-		return key_file_read(key_file, key, err, errlen);
+		return key_file_read(key_file, role == CONFIG_ROLE_SERVER,
+		    key, err, errlen);
 	if (*key == NULL) {
 		seterr(err, errlen, "no auth key: set auth_key or "
-		    "auth_key_file in [%s], or AUTH_KEY", section);
+		    "auth_key_file in [%s], or AUTH_KEY", section_names[role]);
 		return -1;
 	}
 	if ((why = check_key(*key)) != NULL) {
@@ -1200,8 +1248,8 @@ validate_server(struct config_server *s, char *err, size_t errlen)
 {
 	size_t i;
 
-	if (validate_key(&s->auth_key, s->auth_key_file, "server", err,
-	    errlen) == -1)
+	if (validate_key(&s->auth_key, s->auth_key_file, CONFIG_ROLE_SERVER,
+	    err, errlen) == -1)
 		return -1;
 
 	if ((s->certfile == NULL) != (s->keyfile == NULL)) {
@@ -1274,8 +1322,8 @@ validate_client(struct config_client *cl, char *err, size_t errlen)
 		if (strncasecmp(cl->urls[i], "https:", 6) == 0)
 			https = 1;
 	}
-	if (validate_key(&cl->auth_key, cl->auth_key_file, "client", err,
-	    errlen) == -1)
+	if (validate_key(&cl->auth_key, cl->auth_key_file, CONFIG_ROLE_CLIENT,
+	    err, errlen) == -1)
 		return -1;
 
 	for (i = 0; cl->ca_file == NULL && i < nitems(ca_bundles); i++)

@@ -88,7 +88,9 @@ log_vwrite(enum log_level level, int errcode, const char *fmt, va_list ap)
 		goto out;
 
 	r = vsnprintf(line, sizeof(line), fmt, ap);
-	n = r < 0 ? 0 : (size_t)r >= sizeof(line) ? sizeof(line) - 1 : (size_t)r;
+	n = r < 0 ? 0 : (size_t)r;
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
 	if (errcode != 0) {
 		estr = strerror_r(errcode, ebuf, sizeof(ebuf));
 		r = snprintf(line + n, sizeof(line) - n, ": %s", estr);

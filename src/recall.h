@@ -28,4 +28,32 @@ void	recall_shutdown(long long deadline_ms);
 int	recall_submit(const char *path, const char *library, char *msg,
 	    size_t msglen);
 
+#define RECALL_STATS_QUEUES	17	/* CONFIG_MAX_LIBRARIES + none */
+#define RECALL_STATS_MSGIDS	8
+
+/* Counters for /metrics, each since recall_init() unless "now". */
+struct recall_stats {
+	unsigned long long	submitted;	/* files put in a queue */
+	unsigned long long	queued;		/* waiting now */
+	unsigned long long	inflight;	/* in a running recall now */
+	unsigned long long	runs;		/* eeadm recall runs */
+	unsigned long long	files_run;	/* files, over all runs */
+	unsigned long long	failures;	/* per-file failures */
+	unsigned long long	dropped;	/* deleted files dropped */
+	struct {
+		char			msgid[16];	/* "" unused */
+		unsigned long long	count;
+	} fails[RECALL_STATS_MSGIDS];		/* the last is "other" */
+	size_t			nqueues;
+	struct {
+		char			library[64];	/* "" for none */
+		unsigned long long	queued;
+		unsigned long long	inflight;
+		unsigned long long	runs;
+	} queues[RECALL_STATS_QUEUES];
+};
+
+/* Fills *S; may be called from any thread at any time. */
+void	recall_stats(struct recall_stats *s);
+
 #endif

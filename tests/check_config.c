@@ -121,7 +121,8 @@ static const struct {
 	    "threads = 2\n", 0, 6, "repeated" },
 	{ "[server]\nfoo = 1\n", 0, 2, "unknown key \"foo\" in [server]" },
 	{ "[client]\nthreads = 1\n", 0, 2, "unknown key \"threads\"" },
-	{ "[server]\n[nope]\nthreads = 1\n", 0, 2, "unknown section" },
+	{ "[server]\n[nope]\nthreads = 1\n", 0, 2,
+	    "unknown section [nope] (only [server] and [client])" },
 	{ "threads = 8\n", 0, 1, "outside a section" },
 	{ "[server]\nbind = 1.2.3.4:80\n  threads = 8\n", 0, 3, "indented" },
 	{ "[server]\nbind = 1.2.3.4:80\n\t[client]\n", 0, 3, "indented" },
@@ -548,11 +549,13 @@ END_TEST
 static const struct {
 	const char	*content;	/* NULL: no such file */
 	const char	*err;		/* NULL: valid, key "k" */
+	mode_t		 mode;		/* 0: 0600 */
 } keyfile_cases[] = {
-	{ "k\n", NULL }, { "k", NULL }, { "k\r\n\n", NULL },
-	{ NULL, "No such file" }, { "", "first line empty or blank" },
-	{ "\nk\n", "first line empty" }, { " \t\r\n", "empty or blank" },
-	{ "k\001\n", "control character" },
+	{ "k\n", NULL, 0 }, { "k", NULL, 0 }, { "k\r\n\n", NULL, 0 },
+	{ "k\n", NULL, 0644 },		/* readable by others: a warning */
+	{ NULL, "No such file", 0 }, { "", "first line empty or blank", 0 },
+	{ "\nk\n", "first line empty", 0 }, { " \t\r\n", "empty or blank", 0 },
+	{ "k\001\n", "control character", 0 },
 };
 
 START_TEST(test_key_file)
@@ -564,7 +567,8 @@ START_TEST(test_key_file)
 	config_defaults(&c);
 	if (keyfile_cases[_i].content != NULL)
 		snprintf(path, sizeof(path), "%s", write_file("key",
-		    keyfile_cases[_i].content, 0, 0600));
+		    keyfile_cases[_i].content, 0, keyfile_cases[_i].mode ?
+		    keyfile_cases[_i].mode : 0600));
 	ck_assert_int_eq(config_set(&c, CONFIG_ROLE_CLIENT, "auth_key_file",
 	    path, err, sizeof(err)), 0);
 	if (keyfile_cases[_i].err == NULL) {

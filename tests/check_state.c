@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "eeadm.h"
+#include "log.h"
 #include "state.h"
 #include "state_test.h"
 #include "util.h"
@@ -491,6 +492,7 @@ main(void)
 	SRunner *sr = srunner_create(state_suite());
 	int failed;
 
+	log_set_level(LOG_LEVEL_CRIT);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -64,6 +64,26 @@ expect "recall M: archived" '{"state": "archived"}' "$body"
 api POST $GR "{\"path\": \"$g/mig\", \"globus_taskid\": \"t1\", \"library\": \"nolib\"}"
 expect "unknown library: 400" 400 "$status"
 
+# The recall runs in the background: one list holding the path, and the
+# library as its own argument.
+i=0
+while ! grep -qx recall "$FAKE_EEADM_DIR"/call.[0-9]* 2>/dev/null &&
+    [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+n=$(grep -lx recall "$FAKE_EEADM_DIR"/call.[0-9]* | head -n 1)
+expect "recall list holds the path" "$g/mig" "$(cat "$n.list")"
+expect_match "recall argv: recall LIST -l LIB" \
+    '^recall /[^ ]+ -l lib[12]$' "$(tr '\n' ' ' < "$n" | sed 's/ $//')"
+i=0
+while [ -n "$(ls "$work/state" | grep -v journal)" ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+expect "recall list removed after the run" "" \
+    "$(ls "$work/state" | grep -v journal)"
+
 # Missing files, bad bodies, bad paths: 4xx with a message, no eeadm.
 api POST $FS "$(json_path "$g/nothere")"
 expect "missing file: 404" 404 "$status"

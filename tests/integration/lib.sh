@@ -99,14 +99,14 @@ raw() {
 
 ok() {
 	checks=$((checks + 1))
-	echo "ok - $1"
+	printf "ok - %s\n" "$1"
 }
 
 not_ok() {
 	checks=$((checks + 1))
 	failures=$((failures + 1))
-	echo "not ok - $1"
-	[ $# -gt 1 ] && echo "#   $2"
+	printf "not ok - %s\n" "$1"
+	[ $# -gt 1 ] && printf "#   %s\n" "$2"
 	return 0
 }
 
