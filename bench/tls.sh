@@ -37,9 +37,9 @@ done
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx" ] || { echo "bench: nginx is not installed" >&2; exit 1; }
 
+[ -x "$bin/tests/tools/loadtool" ] || make -C "$top" tests >/dev/null
 free_port() {
-	python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$bin/tests/tools/loadtool" freeport
 }
 
 # Self-signed leaves for 127.0.0.1, one of each key type.
@@ -53,14 +53,16 @@ for k in ec rsa; do
 	    -out "$work/$k.pem" 2>/dev/null
 done
 
-# One daemon per key type, logging warnings only, against the fake eeadm.
+# One daemon per key type, logging warnings only (no access log, like
+# nginx here), against the fake eeadm.
 export FAKE_EEADM_DIR="$work/eeadm"
 mkdir -p "$FAKE_EEADM_DIR" "$work/state"
 start_daemon() {
+	dport=$(free_port)
 	cat > "$work/$1.ini" <<INI
 [server]
 auth_key = bench
-bind = 127.0.0.1:0
+bind = 127.0.0.1:$dport
 loglevel = warning
 threads = $threads
 eeadm = $top/tests/fake-eeadm
@@ -69,17 +71,16 @@ certfile = $work/$1.pem
 keyfile = $work/$1.key
 INI
 	chmod 600 "$work/$1.ini"
-	"$bin/ltfsee-globusd" -d -v -f "$work/$1.ini" > /dev/null \
+	"$bin/ltfsee-globusd" -d -f "$work/$1.ini" > /dev/null \
 	    2> "$work/$1.log" &
 	pids="$pids $!"
 	dpid=$!
 	i=0
-	while ! grep -q 'listening on' "$work/$1.log"; do
+	until curl -s -o /dev/null --cacert "$work/$1.pem" \
+	    "https://127.0.0.1:$dport/api/v0.5/"; do
 		sleep 0.1; i=$((i + 1))
 		[ $i -lt 50 ] || { cat "$work/$1.log"; exit 1; }
 	done
-	dport=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$work/$1.log" |
-	    head -n 1)
 }
 start_daemon rsa
 d_rsa=$dport
