@@ -4,6 +4,7 @@
 #   make            build bin/ltfsee-globusd and bin/ltfsee-globus-stage
 #   make check      install missing packages, build, run every test
 #   make run        start the daemon on 127.0.0.1 against the fake eeadm
+#   make demo       a Globus transfer against a simulated tape library
 #   make lint       width, banned calls, mandoc -Tlint
 #   make SANITIZE=address,undefined check   (or SANITIZE=thread)
 
@@ -136,6 +137,10 @@ check: deps
 run: all
 	tests/run-daemon $(BIN)
 
+# A simulated tape library, the daemon and a Globus transfer (tools/demo.sh).
+demo: all
+	@LTFSEE_BIN=$(CURDIR)/$(BIN) tools/demo.sh
+
 lint:
 	@tools/lint
 	@mandoc -Tlint -Wwarning man/*.[0-9]
@@ -143,4 +148,4 @@ lint:
 clean:
 	rm -rf obj bin
 
-.PHONY: all deps tests check run lint clean
+.PHONY: all deps tests check run demo lint clean
