@@ -74,28 +74,28 @@ dl_kv() {
 # "key = value" settings of [server].  The eeadm command line goes to
 # $dl_work/NAME.eeadm, for the EEADM variable.
 dl_config() {
-	name=$1 speed=$2
+	dl_name=$1 dl_speed=$2
 	shift 2
-	mkdir -p "$dl_work/state-$name"
+	mkdir -p "$dl_work/state-$dl_name"
 	{
 		echo "[server]"
 		echo "auth_key = $dl_key"
 		echo "bind = 127.0.0.1:0"
 		echo "loglevel = info"
-		echo "state_dir = $dl_work/state-$name"
+		echo "state_dir = $dl_work/state-$dl_name"
 		echo "allowed_paths = $dl_work/files"
 		echo "eeadm_timeout = 60"
 		echo "recall_timeout = 600"
 		for line in "$@"; do echo "$line"; done
-	} > "$dl_work/$name.ini"
-	chmod 600 "$dl_work/$name.ini"
+	} > "$dl_work/$dl_name.ini"
+	chmod 600 "$dl_work/$dl_name.ini"
 
 	# Longer than an INI line may be, so it goes in the environment.
 	echo "/usr/bin/env EEADM_SIM=$dl_bin/eeadm-sim" \
 	    "EEADM_SIM_CATALOGUE=$EEADM_SIM_CATALOGUE" \
-	    "EEADM_SIM_LOG=$EEADM_SIM_LOG EEADM_SIM_SPEED=$speed" \
+	    "EEADM_SIM_LOG=$EEADM_SIM_LOG EEADM_SIM_SPEED=$dl_speed" \
 	    "DEMO_EVENTS=$dl_work/events" \
-	    "/bin/sh $dl_top/tools/demo-eeadm" > "$dl_work/$name.eeadm"
+	    "/bin/sh $dl_top/tools/demo-eeadm" > "$dl_work/$dl_name.eeadm"
 }
 
 # dl_daemon_start NAME: starts the daemon on $dl_work/NAME.ini with a
