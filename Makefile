@@ -6,6 +6,8 @@
 #   make run        start the daemon on 127.0.0.1 against the fake eeadm
 #   make demo       a Globus transfer against a simulated tape library
 #   make lint       width, banned calls, mandoc -Tlint
+#   make install    PREFIX, DESTDIR, SYSCONFDIR, LOCALSTATEDIR, UNITDIR
+#   make uninstall  (keeps an edited configuration and a non-empty state)
 #   make SANITIZE=address,undefined check   (or SANITIZE=thread)
 
 VERSION = 0.1.0
@@ -43,10 +45,19 @@ ifneq ($(SANITIZE),)
 BIN = bin/$(BUILD)
 endif
 
+# SYSCONFDIR and LOCALSTATEDIR are compiled in as the default paths:
+# give the same values to "make" and to "make install".
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 LOCALSTATEDIR ?= /var
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+STATEDIR = $(LOCALSTATEDIR)/lib/ltfsee-globus
+INI = $(DESTDIR)$(SYSCONFDIR)/ltfsee-globus.ini
+UNIT = tools/systemd/ltfsee-globusd.service
 
 # Modules: every src/*.c but main.c is shared by the daemon and the tests;
 # every client/*.c but stage.c is shared by the stage app and the tests.
@@ -145,7 +156,47 @@ lint:
 	@tools/lint
 	@mandoc -Tlint -Wwarning man/*.[0-9]
 
+# The sample INI never replaces an existing one: it goes beside it as
+# ltfsee-globus.ini.sample.  The unit's paths follow SBINDIR/SYSCONFDIR.
+install: all
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) \
+		$(DESTDIR)$(UNITDIR)
+	install -d -m 0700 $(DESTDIR)$(STATEDIR)
+	install -m 0755 $(BIN)/ltfsee-globusd $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(BIN)/ltfsee-globus-stage $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	if [ -e $(INI) ]; then \
+		install -m 0600 ltfsee-globus.ini $(INI).sample; \
+	else \
+		install -m 0600 ltfsee-globus.ini $(INI); \
+	fi
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|' \
+	    -e 's|/etc/ltfsee-globus.ini|$(SYSCONFDIR)/ltfsee-globus.ini|' \
+	    $(UNIT) > $(OBJ)/ltfsee-globusd.service
+	install -m 0644 $(OBJ)/ltfsee-globusd.service $(DESTDIR)$(UNITDIR)/ltfsee-globusd.service
+
+# Removes what install put there, but a configuration that differs from
+# the sample and a state directory that still holds a journal.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/ltfsee-globusd \
+		$(DESTDIR)$(BINDIR)/ltfsee-globus-stage \
+		$(DESTDIR)$(UNITDIR)/ltfsee-globusd.service \
+		$(INI).sample
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard man/*.1)) \
+		$(patsubst man/%,$(DESTDIR)$(MANDIR)/man5/%,$(wildcard man/*.5)) \
+		$(patsubst man/%,$(DESTDIR)$(MANDIR)/man8/%,$(wildcard man/*.8))
+	if [ -f $(INI) ] && cmp -s ltfsee-globus.ini $(INI); then \
+		rm -f $(INI); \
+	elif [ -e $(INI) ]; then \
+		echo "kept $(INI): it differs from the sample"; \
+	fi
+	-rmdir $(DESTDIR)$(STATEDIR) 2>/dev/null
+
 clean:
 	rm -rf obj bin
 
-.PHONY: all deps tests check run demo lint clean
+.PHONY: all deps tests check run demo lint clean install uninstall

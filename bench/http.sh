@@ -27,10 +27,9 @@ command -v wrk >/dev/null || { echo "bench: wrk is not installed" >&2; exit 1; }
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx" ] || { echo "bench: nginx is not installed" >&2; exit 1; }
 
-# A free port: ask the kernel through a throw-away listener.
+[ -x "$bin/tests/tools/loadtool" ] || make -C "$top" tests >/dev/null
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-	    echo $((20000 + $$ % 20000 + $1))
+	"$bin/tests/tools/loadtool" freeport
 }
 
 # Our daemon, logging warnings only, against the fake eeadm.
@@ -39,19 +38,19 @@ mkdir -p "$FAKE_EEADM_DIR" "$work/state"
 cat > "$work/d.ini" <<INI
 [server]
 auth_key = bench
-bind = 127.0.0.1:0
+bind = 127.0.0.1:$(free_port)
 loglevel = warning
 threads = $threads
 eeadm = $top/tests/fake-eeadm
 state_dir = $work/state
 INI
-"$bin/ltfsee-globusd" -d -v -f "$work/d.ini" 2> "$work/d.log" &
+"$bin/ltfsee-globusd" -d -f "$work/d.ini" 2> "$work/d.log" &
 dpid=$!
+dport=$(sed -n 's/^bind = 127.0.0.1://p' "$work/d.ini")
 i=0
-while ! grep -q 'listening on' "$work/d.log"; do
+until curl -s -o /dev/null "http://127.0.0.1:$dport/api/v0.5/"; do
 	sleep 0.1; i=$((i + 1)); [ $i -lt 50 ] || { cat "$work/d.log"; exit 1; }
 done
-dport=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$work/d.log" | head -n 1)
 sleep 0.5
 rss_idle=$(awk '/VmRSS/ { print $2 }' /proc/$dpid/status)
 

@@ -6,6 +6,12 @@
  * (400); only then is eeadm asked, through the state cache, so a request
  * that fails any check never runs eeadm.
  *
+ * Two routes sit outside the API prefix, for operations: GET /metrics
+ * and GET /healthz.  With metrics_auth off (the default) a loopback peer
+ * needs no key for them and any other peer needs the API key; with it on,
+ * every peer needs the key.  The server says whether the peer is on
+ * loopback in ctx->peer_loopback before each call.
+ *
  * Threads: any worker may call api_handle().  The configuration pointer
  * is swapped atomically on reload; a request reads it once.  A request
  * that waits for a state lookup keeps its decoded fields in its api_ctx;
@@ -18,8 +24,10 @@
 
 #include "api.h"
 #include "config.h"
+#include "health.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "recall.h"
 #include "state.h"
 #include "tls.h"
@@ -32,7 +40,19 @@ enum api_route {
 	ROUTE_NONE,
 	ROUTE_DESCRIBE,
 	ROUTE_FILE_STATE,
-	ROUTE_RECALL
+	ROUTE_RECALL,
+	ROUTE_METRICS,
+	ROUTE_HEALTHZ
+};
+
+/* The label each route is counted under in /metrics. */
+static const enum metrics_route api_metrics_route[] = {
+	[ROUTE_NONE] = METRICS_ROUTE_NONE,
+	[ROUTE_DESCRIBE] = METRICS_ROUTE_DESCRIBE,
+	[ROUTE_FILE_STATE] = METRICS_ROUTE_FILE_STATE,
+	[ROUTE_RECALL] = METRICS_ROUTE_RECALL,
+	[ROUTE_METRICS] = METRICS_ROUTE_METRICS,
+	[ROUTE_HEALTHZ] = METRICS_ROUTE_HEALTHZ
 };
 
 static const struct config_server *api_cfg;
@@ -102,6 +122,10 @@ api_route(const struct http_request *req)
 	if (n == sizeof(API_PREFIX "/globus_recall/globus_recall") - 1 &&
 	    memcmp(t, API_PREFIX "/globus_recall/globus_recall", n) == 0)
 		return ROUTE_RECALL;
+	if (n == sizeof("/metrics") - 1 && memcmp(t, "/metrics", n) == 0)
+		return ROUTE_METRICS;
+	if (n == sizeof("/healthz") - 1 && memcmp(t, "/healthz", n) == 0)
+		return ROUTE_HEALTHZ;
 	return ROUTE_NONE;
 }
 
@@ -327,6 +351,46 @@ api_reply_recall(const struct config_server *cfg, struct api_ctx *ctx,
 	return 0;
 }
 
+/*
+ * Answers GET /metrics or /healthz (ROUTE), after the method and the
+ * access rule (see the top of the file).  Returns 0.
+ */
+static int
+api_ops(const struct config_server *cfg, enum api_route route,
+    const struct http_request *req, const struct api_ctx *ctx,
+    struct api_reply *reply)
+{
+	char why[256];
+
+	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
+		reply->allow = "GET, HEAD";
+		return api_error(reply, 405, "method not allowed");
+	}
+	if ((cfg->metrics_auth || !ctx->peer_loopback) &&
+	    !api_authorized(cfg, req))
+		return api_error(reply, 401, "missing or wrong X-API-KEY");
+
+	buf_reset(&reply->body);
+	if (route == ROUTE_METRICS) {
+		if (metrics_render(&reply->body) == -1)
+			return api_error(reply, 500, "out of memory");
+		reply->status = 200;
+		reply->content_type = METRICS_CONTENT_TYPE;
+		return 0;
+	}
+	if (health_check(why, sizeof(why))) {
+		reply->status = 200;
+		buf_puts(&reply->body, "{\"status\": \"ok\"}");
+		return 0;
+	}
+	reply->status = 503;
+	buf_puts(&reply->body, "{\"status\": \"unavailable\", \"message\": ");
+	if (json_append_string(&reply->body, why, strlen(why)) == -1)
+		return api_error(reply, 503, "unavailable");
+	buf_puts(&reply->body, "}");
+	return 0;
+}
+
 /* Answers from ctx->answer, now that the lookup has ended. */
 static int
 api_answer(const struct config_server *cfg, enum api_route route,
@@ -351,6 +415,8 @@ api_handle(const struct http_request *req, const char *body,
 	enum api_route route = api_route(req);
 
 	reply->allow = NULL;
+	reply->content_type = NULL;
+	reply->route = api_metrics_route[route];
 	if (ctx->pending) {
 		ctx->pending = 0;
 		return api_answer(cfg, route, ctx, reply);
@@ -369,6 +435,9 @@ api_handle(const struct http_request *req, const char *body,
 		buf_append(&reply->body, api_description,
 		    sizeof(api_description) - 1);
 		return 0;
+	case ROUTE_METRICS:
+	case ROUTE_HEALTHZ:
+		return api_ops(cfg, route, req, ctx, reply);
 	default:
 		break;
 	}

@@ -27,12 +27,15 @@ struct api_ctx {
 	char			*taskid;
 	char			*library;
 	struct state_answer	 answer;
+	int			 peer_loopback;	/* set by the server */
 };
 
 struct api_reply {
 	int		 status;
 	struct buf	 body;		/* JSON; owned by the caller */
 	const char	*allow;		/* the Allow value for a 405 */
+	const char	*content_type;	/* NULL: application/json */
+	int		 route;		/* enum metrics_route */
 };
 
 /* Keeps CFG for later requests (it must outlive them).  0 or -1. */

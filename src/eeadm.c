@@ -31,6 +31,7 @@
 
 #include "eeadm.h"
 #include "log.h"
+#include "metrics.h"
 
 #define EEADM_READ_CHUNK	65536
 #define EEADM_POLL_MS		250	/* longest sleep between checks */
@@ -382,6 +383,7 @@ out:
 	}
 	free(argv);
 	r->elapsed_ms = util_now_ms() - start;
+	metrics_eeadm(args, nargs, rc, r);
 	return rc;
 }
 

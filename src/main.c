@@ -6,6 +6,11 @@
  * modules (state cache, recall queue, server), then only handles signals
  * with sigwait(): every other thread starts with the signals blocked, so
  * no handler ever runs inside a worker.
+ *
+ * Under systemd (Type=notify) it says READY=1 once the server listens,
+ * RELOADING=1 then READY=1 around a SIGHUP reload (READY=1 also when the
+ * reload fails and the running configuration stays), and STOPPING=1 on
+ * SIGTERM or SIGINT; see notify.c.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -22,7 +27,9 @@
 #include "api.h"
 #include "config.h"
 #include "eeadm.h"
+#include "health.h"
 #include "log.h"
+#include "notify.h"
 #include "recall.h"
 #include "server.h"
 #include "state.h"
@@ -165,10 +172,16 @@ main_raise_nofile(const struct config *c)
 		    (unsigned long long)rl.rlim_cur);
 }
 
+/* SIGUSR1: the counters of every module and each recall queue, at info. */
 static void
 main_log_stats(void)
 {
+	static struct recall_stats rs;	/* large; only main calls this */
 	struct server_stats st;
+	struct state_stats ss;
+	struct health_stats hs;
+	char why[256];
+	size_t i;
 
 	server_stats(&st);
 	log_info("connections open %llu, total %llu, refused %llu; "
@@ -176,6 +189,33 @@ main_log_stats(void)
 	    (unsigned long long)st.connections_total,
 	    (unsigned long long)st.connections_refused,
 	    (unsigned long long)st.requests_total);
+
+	state_stats(&ss);
+	log_info("state: cache hits %llu, misses %llu, cached %llu, "
+	    "pending %llu; eeadm runs %llu for %llu paths (%llu single), "
+	    "stat answers %llu", ss.hits, ss.misses, ss.cached, ss.pending,
+	    ss.runs, ss.paths, ss.single_runs, ss.stat_answers);
+
+	recall_stats(&rs);
+	log_info("recall: submitted %llu, queued %llu, in flight %llu; "
+	    "runs %llu for %llu files, failures %llu, dropped %llu",
+	    rs.submitted, rs.queued, rs.inflight, rs.runs, rs.files_run,
+	    rs.failures, rs.dropped);
+	for (i = 0; i < rs.nqueues && i < RECALL_STATS_QUEUES; i++)
+		log_info("recall queue %s: queued %llu, in flight %llu, "
+		    "runs %llu", rs.queues[i].library[0] != '\0' ?
+		    rs.queues[i].library : "(no library)",
+		    rs.queues[i].queued, rs.queues[i].inflight,
+		    rs.queues[i].runs);
+	for (i = 0; i < RECALL_STATS_MSGIDS; i++)
+		if (rs.fails[i].msgid[0] != '\0')
+			log_info("recall failures %s: %llu", rs.fails[i].msgid,
+			    rs.fails[i].count);
+
+	health_stats(&hs);
+	log_info("health: %s; probes %llu, failed %llu",
+	    health_check(why, sizeof(why)) ? "ok" : why, hs.probes,
+	    hs.probe_failures);
 }
 
 int
@@ -245,6 +285,7 @@ main(int argc, char *argv[])
 
 	log_init("ltfsee-globusd", dflag, LOG_LEVEL_INFO);
 	main_set_level(cfg, verbose);
+	notify_init();		/* before any thread: it edits environ */
 	main_raise_nofile(cfg);
 	if (eeadm_init(&eeadm, cfg->server.eeadm, cfg->server.eeadm_max_output,
 	    err, sizeof(err)) == -1)
@@ -260,9 +301,12 @@ main(int argc, char *argv[])
 	if (api_init(&cfg->server) == -1 ||
 	    state_init(&cfg->server, &eeadm) == -1 ||
 	    recall_init(&cfg->server, &eeadm) == -1 ||
+	    health_init(&cfg->server, &eeadm) == -1 ||
 	    server_start(cfg, tls) == -1)
 		fatalx("cannot start");
 	log_info("ltfsee-globusd %s started", LTFSEE_GLOBUS_VERSION);
+	snprintf(err, sizeof(err), "serving on %s", cfg->server.bind);
+	notify_ready(err);
 
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
@@ -280,10 +324,13 @@ main(int argc, char *argv[])
 			continue;
 		}
 		next = &configs[ncfg];
+		notify_reloading();
 		if (main_load(next, file, fflag, overrides, noverrides, err,
 		    sizeof(err)) == -1) {
 			log_warnx("reload: %s; keeping the running "
 			    "configuration", err);
+			notify_ready("reload failed; running the previous "
+			    "configuration");
 			continue;
 		}
 		if (tls != NULL && tls_server_reload(tls, &next->server, err,
@@ -301,9 +348,12 @@ main(int argc, char *argv[])
 		main_set_level(next, verbose);
 		cfg = next;
 		log_info("configuration reloaded");
+		notify_ready("configuration reloaded");
 	}
 
+	notify_stopping();
 	log_info("stopping");
+	health_shutdown(util_now_ms() + 1000);	/* /healthz: 503 from now */
 	server_stop(util_now_ms() + MAIN_STOP_MS);
 	recall_shutdown(util_now_ms() + MAIN_STOP_MS);
 	state_shutdown();

@@ -71,6 +71,7 @@
 #include "eeadm.h"
 #include "hmap.h"
 #include "log.h"
+#include "metrics.h"
 #include "queue_ops.h"
 #include "recall.h"
 #include "recall_test.h"
@@ -589,6 +590,7 @@ recall_batch(struct recall_run *run, struct recall_entry **items, size_t n,
 	rq.stats.files_run += n;
 	q->runs++;
 	pthread_mutex_unlock(&rq.lock);
+	metrics_recall_files(n);
 
 	if (rc == -1) {
 		log_warnx("recall: eeadm could not be run for %zu files", n);

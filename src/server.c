@@ -54,6 +54,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "tls.h"
 #include "util.h"
@@ -88,6 +89,7 @@ struct conn {
 	struct api_reply reply;
 	struct buf	 out;
 	char		 peer[64];
+	int		 loopback;	/* the peer is 127/8 or ::1 */
 	struct conn	*prev;
 	struct conn	*next;
 	struct conn	*resume_next;
@@ -239,11 +241,15 @@ conn_peer_name(struct conn *c, const struct sockaddr_storage *ss)
 
 		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
 		port = ntohs(sin->sin_port);
+		c->loopback = (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
 	} else if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const void *)ss;
 
 		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
 		port = ntohs(sin6->sin6_port);
+		c->loopback = IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
+		    sin6->sin6_addr.s6_addr[12] == 127);
 	}
 	snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
 }
@@ -493,6 +499,8 @@ conn_fail(struct conn *c, int status, const char *why)
 	struct buf body;
 
 	log_debug("%s: %d %s", c->peer, status, why);
+	metrics_request(METRICS_ROUTE_NONE, status,
+	    util_now_ms() - c->started_ms);
 	buf_init(&body);
 	buf_reset(&c->out);
 	if (json_append_message(&body, why) == -1 ||
@@ -524,10 +532,13 @@ conn_respond(struct conn *c)
 
 	buf_reset(&c->out);
 	if (http_write_response(&c->out, c->reply.status,
+	    c->reply.content_type != NULL ? c->reply.content_type :
 	    "application/json", allow, c->reply.body.data, c->reply.body.len,
 	    keep, c->req.method == HTTP_HEAD) == -1)
 		return -1;
 	conn_log(c, c->reply.status);
+	metrics_request(c->reply.route, c->reply.status,
+	    util_now_ms() - c->started_ms);
 	stat_add(&server_counters.requests_total, 1);
 	if (conn_write(c, c->out.data, c->out.len) == -1)
 		return -1;
@@ -568,6 +579,7 @@ conn_dispatch(struct conn *c)
 	const char *body = c->in + c->req.head_len;
 	size_t body_len = c->need - c->req.head_len;
 
+	c->api.peer_loopback = c->loopback;
 	if (api_handle(&c->req, body, body_len, &c->api, &c->reply,
 	    conn_wake, c) == 1)
 		return 1;

@@ -32,6 +32,10 @@
  * and by an incremental sweep of thread 0 (a slice of the buckets per
  * second).  state_forget() during a lookup keeps that lookup's answer out
  * of the cache, since it may predate the recall that ended.
+ *
+ * XXX: state_shutdown() waits for runs in progress, up to eeadm_timeout.
+ * XXX: the cache doubles its buckets under the lock; at a million
+ * entries that one rehash stalls lookups for some milliseconds.
  */
 #include <errno.h>
 #include <pthread.h>

@@ -886,14 +886,20 @@ tls_wait(int fd, short events, int64_t deadline_ms)
 	}
 }
 
+/* Handshakes completed, and connections closed before completing one. */
+static struct tls_stats tls_counters;
+
 /* The engine's state; notes the end of the handshake on the way. */
 static unsigned
 tls_state(struct tls_conn *c)
 {
 	unsigned st = br_ssl_engine_current_state(&c->sc.eng);
 
-	if (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP))
+	if (!c->established && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP))) {
 		c->established = 1;
+		__atomic_add_fetch(&tls_counters.handshakes, 1,
+		    __ATOMIC_RELAXED);
+	}
 	return st;
 }
 
@@ -1252,6 +1258,9 @@ tls_conn_close(struct tls_conn *c, int64_t deadline_ms)
 	}
 	if (!c->broken)
 		tls_log_failure(c, "close");
+	if (!c->established)
+		__atomic_add_fetch(&tls_counters.handshake_failures, 1,
+		    __ATOMIC_RELAXED);
 
 	tls_gen_put(c->srv, c->gen);
 	free(c);
@@ -1265,4 +1274,13 @@ tls_md5(const void *data, size_t len, unsigned char out[16])
 	br_md5_init(&ctx);
 	br_md5_update(&ctx, data, len);
 	br_md5_out(&ctx, out);
+}
+
+void
+tls_stats(struct tls_stats *s)
+{
+	s->handshakes = __atomic_load_n(&tls_counters.handshakes,
+	    __ATOMIC_RELAXED);
+	s->handshake_failures = __atomic_load_n(
+	    &tls_counters.handshake_failures, __ATOMIC_RELAXED);
 }

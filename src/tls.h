@@ -75,4 +75,16 @@ void	tls_conn_close(struct tls_conn *c, int64_t deadline_ms);
  */
 void	tls_md5(const void *data, size_t len, unsigned char out[16]);
 
+/*
+ * Counters for /metrics since start: handshakes completed, and
+ * connections closed before their handshake completed (a failed or
+ * abandoned handshake).  Any thread.
+ */
+struct tls_stats {
+	uint64_t	handshakes;
+	uint64_t	handshake_failures;
+};
+
+void	tls_stats(struct tls_stats *s);
+
 #endif

@@ -14,6 +14,16 @@
  *	one at a time per connection, all connections at once.  Prints:
  *	  conns=N ok=K errors=E
  *
+ *   loadtool freeport
+ *	Prints a TCP port of 127.0.0.1 that was free a moment ago.
+ *
+ *   loadtool recall PORT KEY CLIENTS ROUNDS LISTFILE
+ *	CLIENTS threads, each on its own keep-alive connection, ask
+ *	globus_recall for every path of LISTFILE (one per line; the task
+ *	id is the path's line number modulo 7), ROUNDS times over.  Prints
+ *	one line a round:
+ *	  round=R resident=N archived=N errors=N p50_ms=X p99_ms=Y max_ms=Z
+ *
  * Every socket goes to 127.0.0.1; every wait is bounded.
  */
 #include <sys/socket.h>
@@ -23,6 +33,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -197,6 +208,167 @@ cmd_keepalive(int n, int rounds)
 	return 0;
 }
 
+/* The shared work of "recall": paths, next index, answers. */
+static struct {
+	char		**paths;
+	int		  npaths;
+	int		  next;
+	const char	 *key;
+	double		 *lat_ms;
+	int		  resident, archived, errors;
+	pthread_mutex_t	  lock;
+} rc;
+
+/*
+ * Sends one globus_recall on *FD (re-dialled when needed).  Returns 1
+ * resident, 2 archived, -1 error.
+ */
+static int
+recall_one(int *fd, const char *path, int task)
+{
+	char body[8192], req[9216], resp[4096];
+	struct pollfd pfd;
+	int blen, rlen, n, len = 0;
+	long long deadline = now_ms() + 30000;
+
+	blen = snprintf(body, sizeof(body),
+	    "{\"path\": \"%s\", \"globus_taskid\": \"task-%d\"}", path, task);
+	rlen = snprintf(req, sizeof(req), "POST /api/v0.5/globus_recall/"
+	    "globus_recall HTTP/1.1\r\nHost: b\r\nX-API-KEY: %s\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+	    rc.key, blen, body);
+	if (*fd == -1 && (*fd = dial()) == -1)
+		return -1;
+	if (send(*fd, req, (size_t)rlen, MSG_NOSIGNAL) != rlen)
+		goto fail;
+	for (;;) {
+		char *h, *cl;
+
+		pfd.fd = *fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(deadline - now_ms())) <= 0)
+			goto fail;
+		n = (int)recv(*fd, resp + len,
+		    sizeof(resp) - 1 - (size_t)len, 0);
+		if (n <= 0)
+			goto fail;
+		len += n;
+		resp[len] = '\0';
+		if ((h = strstr(resp, "\r\n\r\n")) == NULL ||
+		    (cl = strstr(resp, "Content-Length: ")) == NULL)
+			continue;
+		if (len >= (h + 4 - resp) + strtol(cl + 16, NULL, 10))
+			break;
+	}
+	if (strstr(resp, "HTTP/1.1 201") != resp)
+		return -1;
+	if (strstr(resp, "\"resident\""))
+		return 1;
+	if (strstr(resp, "\"archived\""))
+		return 2;
+	return -1;
+fail:
+	close(*fd);
+	*fd = -1;
+	return -1;
+}
+
+static void *
+recall_client(void *arg)
+{
+	int fd = -1, i, r;
+	long long t0;
+
+	for (;;) {
+		pthread_mutex_lock(&rc.lock);
+		i = rc.next < rc.npaths ? rc.next++ : -1;
+		pthread_mutex_unlock(&rc.lock);
+		if (i == -1)
+			break;
+		t0 = now_ms();
+		r = recall_one(&fd, rc.paths[i], i % 7);
+		rc.lat_ms[i] = (double)(now_ms() - t0);
+		pthread_mutex_lock(&rc.lock);
+		if (r == 1)
+			rc.resident++;
+		else if (r == 2)
+			rc.archived++;
+		else
+			rc.errors++;
+		pthread_mutex_unlock(&rc.lock);
+	}
+	if (fd != -1)
+		close(fd);
+	return NULL;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmd_recall(const char *key, int clients, int rounds, const char *list)
+{
+	pthread_t *th = calloc((size_t)clients, sizeof(*th));
+	char line[8192];
+	FILE *f;
+	int r, i, cap = 1024;
+
+	if (th == NULL || (f = fopen(list, "r")) == NULL)
+		return 1;
+	rc.key = key;
+	rc.paths = malloc((size_t)cap * sizeof(char *));
+	pthread_mutex_init(&rc.lock, NULL);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (rc.npaths == cap)
+			rc.paths = realloc(rc.paths, (size_t)(cap *= 2) *
+			    sizeof(char *));
+		rc.paths[rc.npaths++] = strdup(line);
+	}
+	fclose(f);
+	rc.lat_ms = calloc((size_t)rc.npaths + 1, sizeof(double));
+
+	for (r = 1; r <= rounds; r++) {
+		rc.next = rc.resident = rc.archived = rc.errors = 0;
+		for (i = 0; i < clients; i++)
+			pthread_create(&th[i], NULL, recall_client, NULL);
+		for (i = 0; i < clients; i++)
+			pthread_join(th[i], NULL);
+		qsort(rc.lat_ms, (size_t)rc.npaths, sizeof(double),
+		    cmp_double);
+		printf("round=%d resident=%d archived=%d errors=%d "
+		    "p50_ms=%.0f p99_ms=%.0f max_ms=%.0f\n", r, rc.resident,
+		    rc.archived, rc.errors, rc.lat_ms[rc.npaths / 2],
+		    rc.lat_ms[rc.npaths * 99 / 100], rc.lat_ms[rc.npaths - 1]);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static int
+cmd_freeport(void)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	int fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) == -1)
+		return 1;
+	printf("%d\n", ntohs(sin.sin_port));
+	close(fd);
+	return 0;
+}
+
 /* A whole positive decimal argument, or exit 2. */
 static int
 num(const char *s)
@@ -232,7 +404,16 @@ main(int argc, char *argv[])
 		port = num(argv[2]);
 		return cmd_keepalive(num(argv[3]), num(argv[4]));
 	}
+	if (argc == 2 && strcmp(argv[1], "freeport") == 0)
+		return cmd_freeport();
+	if (argc == 7 && strcmp(argv[1], "recall") == 0) {
+		port = num(argv[2]);
+		return cmd_recall(argv[3], num(argv[4]), num(argv[5]),
+		    argv[6]);
+	}
 	fprintf(stderr, "usage: loadtool slow PORT N silent|trickle SECONDS\n"
-	    "       loadtool keepalive PORT N ROUNDS\n");
+	    "       loadtool keepalive PORT N ROUNDS\n"
+	    "       loadtool recall PORT KEY CLIENTS ROUNDS LISTFILE\n"
+	    "       loadtool freeport\n");
 	return 2;
 }
