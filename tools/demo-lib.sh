@@ -204,9 +204,9 @@ dl_order() {
 # a line, in request order) against the daemon on $dl_port.  Prints a
 # progress line per round unless DL_QUIET=1.  Sets dl_rounds, dl_stages
 # (stage app runs), dl_busy (503 answers, asked again next round like
-# Globus retries), dl_errors (other failures) and dl_wall.  DL_EVERY=N prints every Nth
-# round only; returns 1 when DL_DEADLINE
-# seconds pass first.
+# Globus retries), dl_errors (other failures) and dl_wall.  DL_EVERY=N
+# prints every Nth round only.  Returns 1 when DL_DEADLINE seconds pass
+# first.
 dl_play() {
 	total=$(wc -l < "$1")
 	cp "$1" "$dl_work/pending"
@@ -266,6 +266,8 @@ dl_play() {
 }
 
 # dl_progress T0 RESIDENT ARCHIVED BUSY ERRORS: one line on the transfer.
+# XXX: "queued" is estimated from the stage answers and the simulator's
+# log, since the daemon has no route that tells its queue length yet.
 dl_progress() {
 	starts=$(wc -l < "$dl_work/events")
 	ends=$(grep -c ' cmd=recall ' "$EEADM_SIM_LOG")
