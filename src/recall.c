@@ -84,6 +84,8 @@
 #define RECALL_MIN_WAIT_MS	5
 #define RECALL_SPLIT_BUDGET	64
 #define RECALL_BOUND_FACTOR	10
+/* Small batches must not make a small queue: a transfer is queued whole. */
+#define RECALL_BOUND_MIN	100000
 #define RECALL_PATH_MAX		4096
 #define RECALL_JOURNAL		"recall.journal"
 #define RECALL_LIST_PREFIX	"recall-list."
@@ -1052,6 +1054,8 @@ recall_configure(const struct config_server *cfg)
 	    (size_t)cfg->recall_max_files : 1;
 	rq.bound = rq.max_files > SIZE_MAX / RECALL_BOUND_FACTOR ?
 	    SIZE_MAX : rq.max_files * RECALL_BOUND_FACTOR;
+	if (rq.bound < RECALL_BOUND_MIN)
+		rq.bound = RECALL_BOUND_MIN;
 	rq.concurrency = cfg->recall_concurrency > 0 ?
 	    (unsigned)cfg->recall_concurrency : 1;
 	rq.retries = (unsigned)cfg->recall_retries;

@@ -79,6 +79,7 @@ struct conn {
 	int		 served;	/* requests answered so far */
 	int		 eof;
 	int		 drained;	/* the last plain read was short */
+	int		 handshaken;	/* the TLS handshake deadline is over */
 	char		*in;
 	size_t		 in_len;
 	size_t		 in_cap;
@@ -506,13 +507,21 @@ conn_fail(struct conn *c, int status, const char *why)
 	if (json_append_message(&body, why) == -1 ||
 	    http_write_response(&c->out, status, "application/json", NULL,
 	    body.data, body.len, 0, 0) == -1 ||
-	    conn_write(c, c->out.data, c->out.len) == -1 || c->tls != NULL) {
+	    conn_write(c, c->out.data, c->out.len) == -1) {
 		buf_free(&body);
 		conn_close(c);
 		return;
 	}
 	buf_free(&body);
 
+	/*
+	 * TLS ends with close_notify; what the client still sends is then
+	 * drained as raw bytes, like plain HTTP.
+	 */
+	if (c->tls != NULL) {
+		tls_conn_close(c->tls, util_now_ms() + 1000);
+		c->tls = NULL;
+	}
 	shutdown(c->fd, SHUT_WR);
 	c->phase = CONN_LINGER;
 	c->in_len = 0;
@@ -725,10 +734,18 @@ conn_serve(struct conn *c)
 
 	/*
 	 * Idle between requests: the keep-alive timeout.  Before the first
-	 * request the accept-time deadline (header or handshake) stands.
+	 * request the accept-time deadline stands, except that a finished
+	 * handshake trades the handshake deadline for the header deadline,
+	 * once (so stray records cannot keep pushing it back).
 	 */
 	if (c->in_len == 0 && c->phase == CONN_HEAD && c->served > 0)
 		c->deadline_ms = util_now_ms() + cs->keepalive_timeout_ms;
+	else if (c->tls != NULL && !c->handshaken &&
+	    tls_conn_established(c->tls)) {
+		c->handshaken = 1;
+		if (c->in_len == 0 && c->served == 0)
+			c->deadline_ms = util_now_ms() + cs->header_timeout_ms;
+	}
 	conn_park(c, c->deadline_ms);
 }
 
