@@ -2,11 +2,11 @@
  * server: the listener, the worker threads and the connections.
  *
  * Threads.  A fixed pool of workers shares one epoll instance (the
- * "leader/followers" shape): each worker waits in epoll_wait() for one
- * event, serves it, and waits again.  Every descriptor is registered with
- * EPOLLONESHOT, so an event hands its connection to exactly one worker,
- * and nobody else touches the connection until that worker re-arms it
- * ("parks" it) or closes it.  An idle keep-alive connection is parked in
+ * "leader/followers" shape): each worker waits in epoll_wait() for a
+ * few events, serves them in turn, and waits again.  Every descriptor is
+ * registered with EPOLLONESHOT, so an event hands its connection to
+ * exactly one worker, and nobody else touches the connection until that
+ * worker re-arms it ("parks" it) or closes it.  An idle keep-alive connection is parked in
  * epoll and holds no worker; 1,000 open connections need no more threads
  * than 8.  A request that waits for eeadm holds no worker either: the
  * worker leaves the connection out of epoll, and the state lookup's wake
@@ -62,6 +62,7 @@
 #define SERVER_READ_CHUNK	16384
 #define SERVER_LINGER_MS	2000
 #define SERVER_REAP_MS		250
+#define SERVER_EVENTS		4
 
 enum conn_phase {
 	CONN_HEAD,		/* waiting for (more of) a request head */
@@ -790,48 +791,59 @@ resume_pop(void)
 	return c;
 }
 
+/*
+ * Serves one event.  Returns -1 when the worker must stop, else 0.
+ */
+static int
+server_event(void *data)
+{
+	struct conn *c;
+	uint64_t v;
+
+	if (data == &tag_stop)
+		return -1;
+	if (data == &tag_listener) {
+		server_accept();
+		if (!__atomic_load_n(&server_stopping, __ATOMIC_RELAXED))
+			server_arm(server_lfd, &tag_listener, EPOLL_CTL_MOD);
+		return 0;
+	}
+	if (data == &tag_resume) {
+		/* A semaphore eventfd: one read, one connection. */
+		c = NULL;
+		if (read(server_resume_fd, &v, sizeof(v)) == sizeof(v))
+			c = resume_pop();
+		server_arm(server_resume_fd, &tag_resume, EPOLL_CTL_MOD);
+		if (c != NULL)
+			conn_resume(c);
+		return 0;
+	}
+	conn_serve(data);
+	return 0;
+}
+
+/*
+ * A worker takes a few events per wake-up: each is its own (one-shot),
+ * and serving them in a row saves the thread switches that dominate
+ * small keep-alive requests.  Few, so that one slow event delays little.
+ */
 static void *
 server_worker(void *arg)
 {
-	struct epoll_event ev;
-	struct conn *c;
-	uint64_t v;
-	int n;
+	struct epoll_event ev[SERVER_EVENTS];
+	int i, n, stop = 0;
 
-	for (;;) {
-		n = epoll_wait(server_epfd, &ev, 1, -1);
+	while (!stop) {
+		n = epoll_wait(server_epfd, ev, SERVER_EVENTS, -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("epoll_wait");
 			break;
 		}
-		if (n == 0)
-			continue;
-
-		if (ev.data.ptr == &tag_stop)
-			break;
-		if (ev.data.ptr == &tag_listener) {
-			server_accept();
-			if (!__atomic_load_n(&server_stopping,
-			    __ATOMIC_RELAXED))
-				server_arm(server_lfd, &tag_listener,
-				    EPOLL_CTL_MOD);
-			continue;
-		}
-		if (ev.data.ptr == &tag_resume) {
-			/* A semaphore eventfd: one read, one connection. */
-			c = NULL;
-			if (read(server_resume_fd, &v, sizeof(v)) ==
-			    sizeof(v))
-				c = resume_pop();
-			server_arm(server_resume_fd, &tag_resume,
-			    EPOLL_CTL_MOD);
-			if (c != NULL)
-				conn_resume(c);
-			continue;
-		}
-		conn_serve(ev.data.ptr);
+		for (i = 0; i < n; i++)
+			if (server_event(ev[i].data.ptr) == -1)
+				stop = 1;
 	}
 	return NULL;
 }
