@@ -6,12 +6,12 @@
  * few events, serves them in turn, and waits again.  Every descriptor is
  * registered with EPOLLONESHOT, so an event hands its connection to
  * exactly one worker, and nobody else touches the connection until that
- * worker re-arms it ("parks" it) or closes it.  An idle keep-alive connection is parked in
- * epoll and holds no worker; 1,000 open connections need no more threads
- * than 8.  A request that waits for eeadm holds no worker either: the
- * worker leaves the connection out of epoll, and the state lookup's wake
- * callback pushes it on the resume list and posts an eventfd, which hands
- * it to the next free worker.
+ * worker re-arms it ("parks" it) or closes it.  An idle keep-alive
+ * connection is parked in epoll and holds no worker; 1,000 open
+ * connections need no more threads than 8.  A request that waits for
+ * eeadm holds no worker either: the worker leaves the connection out of
+ * epoll, and the state lookup's wake callback pushes it on the resume
+ * list and posts an eventfd, which hands it to the next free worker.
  *
  * Deadlines.  Each parked connection carries one absolute deadline: the
  * header deadline (set when the first byte of a request arrives, never
