@@ -81,6 +81,8 @@ struct conn {
 	int		 eof;
 	int		 drained;	/* the last plain read was short */
 	int		 handshaken;	/* the TLS handshake deadline is over */
+	size_t		 scanned;	/* head bytes the parser has seen */
+	size_t		 line_start;	/* where the head's last line starts */
 	char		*in;
 	size_t		 in_len;
 	size_t		 in_cap;
@@ -607,6 +609,8 @@ conn_dispatch(struct conn *c)
 	memmove(c->in, c->in + c->need, c->in_len - c->need);
 	c->in_len -= c->need;
 	c->need = 0;
+	c->scanned = 0;
+	c->line_start = 0;
 	c->sent_continue = 0;
 	c->phase = CONN_HEAD;
 	return 0;
@@ -623,6 +627,31 @@ conn_continue(struct conn *c)
 		return 0;
 	c->sent_continue = 1;
 	return conn_write(c, cont, sizeof(cont) - 1);
+}
+
+/*
+ * 1 when the head parser has something new to say: a line ended since
+ * the last look, or a line or the head passed its limit.  Bytes in the
+ * middle of a line change nothing, so a head trickled in tiny pieces
+ * costs one parse per line, not one per piece.
+ */
+static int
+conn_head_worth_parsing(struct conn *c, const struct http_limits *lim)
+{
+	size_t small = lim->max_request_line < lim->max_header_line ?
+	    lim->max_request_line : lim->max_header_line;
+	const char *lf;
+
+	if (c->in_len <= c->scanned)
+		return 0;
+	lf = memrchr(c->in + c->scanned, '\n', c->in_len - c->scanned);
+	c->scanned = c->in_len;
+	if (lf != NULL) {
+		c->line_start = (size_t)(lf - c->in) + 1;
+		return 1;
+	}
+	return c->in_len - c->line_start > small ||
+	    c->in_len > lim->max_header_size;
 }
 
 /*
@@ -645,7 +674,7 @@ conn_advance(struct conn *c)
 
 	for (;;) {
 		if (c->phase == CONN_HEAD) {
-			if (c->in_len == 0)
+			if (!conn_head_worth_parsing(c, &lim))
 				return 0;
 			r = http_parse_head(c->in, c->in_len, &lim, &c->req,
 			    &why);
