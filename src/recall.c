@@ -86,6 +86,8 @@
 #define RECALL_BOUND_FACTOR	10
 /* Small batches must not make a small queue: a transfer is queued whole. */
 #define RECALL_BOUND_MIN	100000
+
+static size_t recall_bound_min = RECALL_BOUND_MIN;
 #define RECALL_PATH_MAX		4096
 #define RECALL_JOURNAL		"recall.journal"
 #define RECALL_LIST_PREFIX	"recall-list."
@@ -1054,8 +1056,8 @@ recall_configure(const struct config_server *cfg)
 	    (size_t)cfg->recall_max_files : 1;
 	rq.bound = rq.max_files > SIZE_MAX / RECALL_BOUND_FACTOR ?
 	    SIZE_MAX : rq.max_files * RECALL_BOUND_FACTOR;
-	if (rq.bound < RECALL_BOUND_MIN)
-		rq.bound = RECALL_BOUND_MIN;
+	if (rq.bound < recall_bound_min)
+		rq.bound = recall_bound_min;
 	rq.concurrency = cfg->recall_concurrency > 0 ?
 	    (unsigned)cfg->recall_concurrency : 1;
 	rq.retries = (unsigned)cfg->recall_retries;
@@ -1227,4 +1229,10 @@ recall_test_wait_idle(void)
 	while (rq.nruns > 0)
 		pthread_cond_wait(&rq.done, &rq.lock);
 	pthread_mutex_unlock(&rq.lock);
+}
+
+void
+recall_test_set_bound_min(size_t bound_min)
+{
+	recall_bound_min = bound_min > 0 ? bound_min : RECALL_BOUND_MIN;
 }

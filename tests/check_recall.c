@@ -404,6 +404,25 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* One file per recall still queues a whole transfer, not ten files. */
+START_TEST(test_full_floor)
+{
+	char name[16];
+	int i;
+
+	setup();
+	cfg.recall_max_files = 1;
+	recall_test_set_bound_min(0);
+	start();
+	gate(1);
+	for (i = 0; i < 50; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		ck_assert_int_eq(submit(mkfile(name), NULL), 0);
+	}
+	stop();
+}
+END_TEST
+
 /* More than 10 x recall_max_files queued: 503. */
 START_TEST(test_full)
 {
@@ -412,6 +431,7 @@ START_TEST(test_full)
 
 	setup();
 	cfg.recall_max_files = 2;
+	recall_test_set_bound_min(1);
 	start();
 	gate(1);
 	ck_assert_int_eq(submit(mkfile("r0"), NULL), 0);
@@ -729,6 +749,7 @@ recall_suite(void)
 	tcase_add_loop_test(tc, test_argv, 0, nitems(argv_cases));
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_full_floor);
 	tcase_add_loop_test(tc, test_split, 0, nitems(split_cases));
 	tcase_add_test(tc, test_task_rows);
 	tcase_add_test(tc, test_deleted);
