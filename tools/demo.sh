@@ -37,11 +37,14 @@ find "$dl_work/files" -type f | dl_order /dev/stdin random \
 echo "   stubs in $dl_work/files; the simulator's clock runs" \
     "$(awk -v s="$speed" 'BEGIN { printf "%g", 1 / s }')x faster" \
     "than a real library"
-echo "   Each file has one copy on one tape, so the daemon recalls" \
-    "without -l and the simulator serves every library in one run."
+liblist=$(i=0; while [ $i -lt "$libs" ]; do printf 'lib%d ' $i;
+    i=$((i + 1)); done | sed 's/ $//')
+echo "   The daemon knows the libraries ($liblist): one eeadm recall" \
+    "per batch and library, each file from the library holding its copy."
 
 # 1. Coalescing on: the defaults, with a short recall_delay.
-dl_config on "$speed" "recall_delay = 1" "recall_max_wait = 30"
+dl_config on "$speed" "recall_delay = 1" "recall_max_wait = 30" \
+    "ltfsee_lib = $liblist"
 dl_daemon_start on || exit 1
 echo
 echo "== Globus transfer, coalescing on (recall_delay 1 s)," \
@@ -68,7 +71,7 @@ dl_reset
 dl_sim set speed "$off_speed"
 head -n "$off_files" "$dl_work/list" > "$dl_work/off-list"
 dl_config off "$off_speed" "recall_delay = 0" "recall_max_files = 1" \
-    "state_batch_max = 1" "state_batch_delay = 0"
+    "state_batch_max = 1" "state_batch_delay = 0" "ltfsee_lib = $liblist"
 dl_daemon_start off || exit 1
 echo
 echo "== The same transfer, coalescing off (recall_max_files 1," \
@@ -79,10 +82,6 @@ if [ "$off_files" -lt "$files" ]; then
 fi
 echo "   replayed at speed $off_speed: tape seconds are charged" \
     "in full whatever the speed"
-echo "   With recall_max_files 1 the daemon queues at most 10 files," \
-    "so it answers 503"
-echo "   to the rest, and the stage app is run again for them at the" \
-    "next poll."
 DL_EVERY=5 DL_POLL=0.5 dl_play "$dl_work/off-list" "$task"
 rc=$?
 echo "   done in ${dl_wall}s: $off_files files resident after" \
