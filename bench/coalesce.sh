@@ -32,6 +32,12 @@ export EEADM_SIM_CATALOGUE="$work/catalogue"
 export EEADM_SIM_LOG="$work/sim.log"
 sim="$bin/eeadm-sim"
 
+# p99 latency of GET /api/v0.5/ under 64 keep-alive connections for 3 s.
+lat_p99() {
+	wrk -t2 -c64 -d3s --latency "http://127.0.0.1:$port/api/v0.5/" |
+	    awk '$1 == "99%" { print $2 }'
+}
+
 # One run of the burst with extra [server] lines given as arguments.
 burst() {
 	label=$1
@@ -66,18 +72,34 @@ burst() {
 	"$bin/tests/tools/loadtool" recall "$port" bench "$clients" 3 \
 	    "$work/list" | sed 's/^/   /'
 
+	# The same cheap request while a recall runs, and after it.
+	if [ "$label" = defaults ] && command -v wrk >/dev/null; then
+		i=0
+		until curl -s "http://127.0.0.1:$port/metrics" | grep -q \
+		    '^ltfsee_globus_recall_inflight{.*} [1-9]' ||
+		    [ $i -ge 300 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		during=$(lat_p99)
+	fi
+
 	# Let the queued recalls run out (bounded), then count.
 	i=0
 	while [ "$("$sim" report --format=kv | sed -n 's/^migrated=//p')" \
 	    != 0 ] && [ $i -lt 1800 ]; do
 		sleep 0.2; i=$((i + 1))
 	done
+	if [ -n "${during:-}" ]; then
+		echo "   GET /api/v0.5/ p99 while the recall runs: $during," \
+		    "after it: $(lat_p99)"
+		during=""
+	fi
 	kill "$dpid"; wait "$dpid" 2>/dev/null || true; dpid=""
 	awk '
 	/cmd=recall/ {
 		lib = "none"
-		if (match($0, /-l lib[0-9]+/))
-			lib = substr($0, RSTART + 3, RLENGTH - 3)
+		if (match($0, /"-l" "lib[0-9]+"/))
+			lib = substr($0, RSTART + 7, RLENGTH - 8)
 		match($0, /paths=[0-9]+/)
 		n = substr($0, RSTART + 6, RLENGTH - 6)
 		runs[lib]++; paths[lib] += n
