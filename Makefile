@@ -94,9 +94,10 @@ FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SRCS_http = src/http.c src/util.c
 FUZZ_SRCS_json = src/json.c src/util.c
 FUZZ_SRCS_eeadm = src/eeadm.c src/util.c src/log.c
-FUZZ_SRCS_config = src/util.c src/log.c $(INIH_SRCS)
+FUZZ_SRCS_config = src/config.c src/util.c src/log.c $(INIH_SRCS)
 FUZZ_SRCS_remap = client/remap.c src/util.c src/log.c
-FUZZ_SRCS_pem = src/util.c src/log.c src/config.c $(INIH_SRCS)
+FUZZ_SRCS_pem = src/util.c src/log.c
+FUZZ_SRCS_tls_hello = src/util.c src/log.c
 FUZZ_SRCS_hclient = client/hclient.c client/ctls.c client/url.c \
 	client/answer.c src/json.c src/util.c src/log.c src/config.c \
 	$(INIH_SRCS)

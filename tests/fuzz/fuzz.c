@@ -71,7 +71,10 @@ fuzz_split(const uint8_t *data, size_t size, char **a, const uint8_t **rest,
 	const uint8_t *nul = memchr(data, '\0', size);
 	size_t alen = nul != NULL ? (size_t)(nul - data) : size;
 
-	*a = fuzz_dup(data, alen + 1);
+	if ((*a = malloc(alen + 1)) == NULL)
+		fuzz_fail(__FILE__, __LINE__, "malloc");
+	if (alen > 0)
+		memcpy(*a, data, alen);
 	(*a)[alen] = '\0';
 	*rest = nul != NULL ? nul + 1 : data + size;
 	*restlen = nul != NULL ? size - alen - 1 : 0;
