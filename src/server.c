@@ -658,6 +658,17 @@ conn_advance(struct conn *c)
 			}
 			return 0;
 		}
+
+		/*
+		 * c->req points into c->in, which conn_fill() may have moved
+		 * (realloc) while the body came: parse the head again (same
+		 * bytes, same answer) so that it points into the buffer.
+		 */
+		if (http_parse_head(c->in, c->in_len, &lim, &c->req,
+		    &why) != 1) {
+			conn_close(c);
+			return 1;
+		}
 		r = conn_dispatch(c);
 		if (r != 0)
 			return 1;
