@@ -9,6 +9,8 @@
 #   make install    PREFIX, DESTDIR, SYSCONFDIR, LOCALSTATEDIR, UNITDIR
 #   make uninstall  (keeps an edited configuration and a non-empty state)
 #   make SANITIZE=address,undefined check   (or SANITIZE=thread)
+#   make fuzz       clang libFuzzer targets, FUZZ_SECONDS each (FUZZ=names)
+#   make stress     load and fault tests against the daemon (loopback)
 
 VERSION = 0.1.0
 
@@ -83,6 +85,30 @@ TESTS = $(patsubst tests/%.c,$(BIN)/tests/%,$(TEST_SRCS))
 TEST_TOOLS = $(patsubst tests/tools/%.c,$(BIN)/tests/tools/%,\
 	$(wildcard tests/tools/*.c))
 
+# Fuzz targets: tests/fuzz/fuzz_NAME.c, each with the modules it needs
+# (FUZZ_SRCS_NAME; a target that reaches static functions includes its
+# module's .c itself).  "make fuzz" builds them with clang and libFuzzer
+# into bin/fuzz/; "make tests" builds them with CC and a main that
+# replays files into $(BIN)/tests/fuzz/, run by tests/integration/fuzz.sh
+# over tests/fuzz/corpus/NAME and tests/fuzz/regress/NAME.
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SRCS_http = src/http.c src/util.c
+FUZZ_SRCS_json = src/json.c src/util.c
+FUZZ_SRCS_eeadm = src/eeadm.c src/util.c src/log.c
+FUZZ_SRCS_config = src/config.c src/util.c src/log.c $(INIH_SRCS)
+FUZZ_SRCS_remap = client/remap.c src/util.c src/log.c
+FUZZ_SRCS_pem = src/util.c src/log.c
+FUZZ_SRCS_tls_hello = src/util.c src/log.c
+FUZZ_SRCS_hclient = client/hclient.c client/ctls.c client/url.c \
+	client/answer.c src/json.c src/util.c src/log.c src/config.c \
+	$(INIH_SRCS)
+FUZZ_REPLAY = $(patsubst %,$(BIN)/tests/fuzz/%,$(FUZZ_NAMES))
+FUZZ_CC = clang
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+FUZZ ?= $(FUZZ_NAMES)
+
 all: $(PROGS)
 
 $(BIN)/ltfsee-globusd: $(call o,$(DAEMON_MAIN) $(DAEMON_LIB))
@@ -137,13 +163,22 @@ $(OBJ)/%.o: %.c
 deps:
 	@third_party/install-deps
 
-tests: $(PROGS) $(TESTS) $(TEST_TOOLS)
+tests: $(PROGS) $(TESTS) $(TEST_TOOLS) $(FUZZ_REPLAY)
 
 # Every Check suite, then every integration script; stop at the first
 # failure but name it.
 check: deps
 	@$(MAKE) --no-print-directory tests
 	@tests/run-all $(BIN)
+
+# Each target for FUZZ_SECONDS, two at a time at most; artifacts (a
+# crash, a leak) go to a temporary directory that is named on failure.
+fuzz: $(patsubst %,bin/fuzz/fuzz_%,$(FUZZ))
+	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ)
+
+stress: all $(TEST_TOOLS)
+	@LTFSEE_TEST_BIN=$(CURDIR)/$(BIN) LTFSEE_TOP=$(CURDIR) \
+		sh tests/stress/run
 
 run: all
 	tests/run-daemon $(BIN)
@@ -196,7 +231,21 @@ uninstall:
 	fi
 	-rmdir $(DESTDIR)$(STATEDIR) 2>/dev/null
 
+# Second expansion lets a fuzz target list its own modules.
+.SECONDEXPANSION:
+bin/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.c $$(FUZZ_SRCS_$$*)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -Iclient -Itests/fuzz $(FUZZ_CFLAGS) \
+		-std=c11 -o $@ $^ $(DEPS_LIBS) -lm
+
+$(BIN)/tests/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.c \
+	tests/fuzz/standalone.c $$(FUZZ_SRCS_$$*)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iclient -Itests/fuzz -DFUZZ_STANDALONE $(CFLAGS) \
+		$(LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lm
+
 clean:
 	rm -rf obj bin
 
-.PHONY: all deps tests check run demo lint clean install uninstall
+.PHONY: all deps tests check run demo lint clean install uninstall fuzz \
+	stress

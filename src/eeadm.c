@@ -632,6 +632,10 @@ eeadm_task_row(const char *l, size_t ll, struct eeadm_task_row *row)
 	if (sep == NULL || (rest = ll - (size_t)(sep + 4 - l)) == 0)
 		return 0;
 
+	/* No path holds a NUL: such a line is garbage, not a row. */
+	if (memchr(sep + 4, '\0', rest) != NULL)
+		return 0;
+
 	i = (size_t)(w + wl - l);
 	eeadm_blanks(l, ll, &i);
 	if (l + i < sep && eeadm_word(l, ll, &i, &w, &wl) == 0 &&

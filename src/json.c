@@ -219,9 +219,11 @@ json_decode(struct json_ctx *c, const jsmntok_t *t, struct buf *out)
 	const char *m;
 	char ch;
 
+	/* Terminated even when empty: callers strdup() the result. */
 	buf_reset(out);
 	if (buf_reserve(out, end - i) == -1)
 		return json_fail(c, "out of memory");
+	out->data[0] = '\0';
 	while (i < end) {
 		ch = s[i++];
 		if ((unsigned char)ch < 0x20)

@@ -87,6 +87,7 @@ struct conn {
 	size_t		 in_len;
 	size_t		 in_cap;
 	struct http_request req;
+	const char	*parsed_in;	/* the buffer req points into */
 	size_t		 need;		/* head + body, once the head is in */
 	int64_t		 started_ms;	/* when the request's head began */
 	struct api_ctx	 api;
@@ -370,6 +371,13 @@ conn_close(struct conn *c)
 	pthread_mutex_unlock(&conn_lock);
 }
 
+/* Sets C's deadline, which the reaper reads while C is parked. */
+static void
+conn_set_deadline(struct conn *c, int64_t ms)
+{
+	__atomic_store_n(&c->deadline_ms, ms, __ATOMIC_RELAXED);
+}
+
 /*
  * Hands C back to epoll until it is readable or its deadline passes.
  * After this call the worker must not touch C again.
@@ -377,15 +385,20 @@ conn_close(struct conn *c)
 static void
 conn_park(struct conn *c, int64_t deadline_ms)
 {
+	int fd;
+
 	if (util_now_ms() >= deadline_ms ||
 	    __atomic_load_n(&server_stopping, __ATOMIC_RELAXED)) {
 		log_debug("%s: deadline passed, closing", c->peer);
 		conn_close(c);
 		return;
 	}
+	/* Nothing of C is read after the release: another worker may own
+	 * it as soon as epoll has it (fd is a copy). */
+	fd = c->fd;
 	__atomic_store_n(&c->deadline_ms, deadline_ms, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->parked, 1, __ATOMIC_RELEASE);
-	if (server_arm(c->fd, c, EPOLL_CTL_MOD) == -1) {
+	if (server_arm(fd, c, EPOLL_CTL_MOD) == -1) {
 		/* The reaper cannot see it yet: we still own C. */
 		__atomic_store_n(&c->parked, 0, __ATOMIC_RELAXED);
 		log_warn("epoll_ctl");
@@ -687,7 +700,9 @@ conn_advance(struct conn *c)
 			}
 			c->need = c->req.head_len + c->req.content_length;
 			c->phase = CONN_BODY;
-			c->deadline_ms = util_now_ms() + cs->body_timeout_ms;
+			c->parsed_in = c->in;
+			conn_set_deadline(c,
+			    util_now_ms() + cs->body_timeout_ms);
 		}
 
 		if (c->in_len < c->need) {
@@ -697,12 +712,24 @@ conn_advance(struct conn *c)
 			}
 			return 0;
 		}
+
+		/*
+		 * c->req points into c->in, which conn_fill() may have moved
+		 * (realloc) while the body came: then parse the head again
+		 * (same bytes, same answer) so that it points into the buffer.
+		 */
+		if (c->in != c->parsed_in && http_parse_head(c->in, c->in_len,
+		    &lim, &c->req, &why) != 1) {
+			conn_close(c);
+			return 1;
+		}
 		r = conn_dispatch(c);
 		if (r != 0)
 			return 1;
 		if (c->in_len > 0) {
 			c->started_ms = util_now_ms();
-			c->deadline_ms = c->started_ms + cs->header_timeout_ms;
+			conn_set_deadline(c,
+			    c->started_ms + cs->header_timeout_ms);
 		}
 	}
 }
@@ -719,7 +746,11 @@ conn_serve(struct conn *c)
 	int was_empty;
 	ssize_t n;
 
-	__atomic_store_n(&c->parked, 0, __ATOMIC_RELAXED);
+	/*
+	 * Acquire what the worker that parked C released: epoll hands C
+	 * over in the kernel, where the thread sanitizer cannot see it.
+	 */
+	(void)__atomic_exchange_n(&c->parked, 0, __ATOMIC_ACQ_REL);
 
 	if (c->phase == CONN_LINGER) {
 		char sink[4096];
@@ -738,7 +769,8 @@ conn_serve(struct conn *c)
 		n = conn_fill(c, limit);
 		if (n > 0 && was_empty) {
 			c->started_ms = util_now_ms();
-			c->deadline_ms = c->started_ms + cs->header_timeout_ms;
+			conn_set_deadline(c,
+			    c->started_ms + cs->header_timeout_ms);
 		}
 		if (conn_advance(c) == 1)
 			return;
@@ -769,12 +801,13 @@ conn_serve(struct conn *c)
 	 * once (so stray records cannot keep pushing it back).
 	 */
 	if (c->in_len == 0 && c->phase == CONN_HEAD && c->served > 0)
-		c->deadline_ms = util_now_ms() + cs->keepalive_timeout_ms;
+		conn_set_deadline(c, util_now_ms() + cs->keepalive_timeout_ms);
 	else if (c->tls != NULL && !c->handshaken &&
 	    tls_conn_established(c->tls)) {
 		c->handshaken = 1;
 		if (c->in_len == 0 && c->served == 0)
-			c->deadline_ms = util_now_ms() + cs->header_timeout_ms;
+			conn_set_deadline(c, util_now_ms() +
+			    cs->header_timeout_ms);
 	}
 	conn_park(c, c->deadline_ms);
 }
@@ -796,7 +829,7 @@ conn_resume(struct conn *c)
 	}
 	if (c->in_len > 0) {
 		c->started_ms = util_now_ms();
-		c->deadline_ms = c->started_ms + cs->header_timeout_ms;
+		conn_set_deadline(c, c->started_ms + cs->header_timeout_ms);
 		if (conn_advance(c) == 1)
 			return;
 	}

@@ -16,9 +16,12 @@ port=""
 checks=0
 failures=0
 
+sanitizer_failed=0
+
 cleanup() {
 	daemon_stop
 	rm -rf "$work"
+	[ "$sanitizer_failed" -eq 0 ] || exit 1
 }
 trap cleanup EXIT INT TERM
 
@@ -36,15 +39,50 @@ daemon_config() {
 	} > "$work/ltfsee-globus.ini"
 }
 
+# A sanitizer build reports into the daemon's log, and valgrind (with
+# LTFSEE_VALGRIND=1 in the environment) into its own: either report
+# fails the test, printed.  Called whenever a daemon has ended.
+sanitizer_check() {
+	if [ -f "$work/daemon.log" ] && grep -Eq \
+	    'ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer' \
+	    "$work/daemon.log"; then
+		echo "not ok - sanitizer report from the daemon:"
+		grep -E -A 40 \
+		    'ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer' \
+		    "$work/daemon.log" | head -n 120
+		sanitizer_failed=1
+	fi
+	for v in "$work"/valgrind.*; do
+		[ -f "$v" ] || continue
+		if grep -Eq 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$v"
+		then
+			echo "not ok - valgrind report from the daemon:"
+			head -n 150 "$v"
+			sanitizer_failed=1
+		fi
+		mv "$v" "$v.seen"
+	done
+}
+
 # Starts the daemon in the foreground (in the background of this shell)
-# and waits until it listens; sets $port and $daemon_pid.
+# and waits until it listens; sets $port and $daemon_pid.  With
+# LTFSEE_VALGRIND=1 the daemon runs under valgrind memcheck.
 daemon_start() {
+	sanitizer_check
 	: > "$work/daemon.log"
-	"$bin/ltfsee-globusd" -d -f "$work/ltfsee-globus.ini" \
-	    2> "$work/daemon.log" &
+	if [ "${LTFSEE_VALGRIND:-0}" = 1 ]; then
+		valgrind --error-exitcode=99 --leak-check=full \
+		    --errors-for-leak-kinds=definite --track-fds=no \
+		    --log-file="$work/valgrind.%p" \
+		    "$bin/ltfsee-globusd" -d -f "$work/ltfsee-globus.ini" \
+		    2> "$work/daemon.log" &
+	else
+		"$bin/ltfsee-globusd" -d -f "$work/ltfsee-globus.ini" \
+		    2> "$work/daemon.log" &
+	fi
 	daemon_pid=$!
 	i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt 600 ]; do
 		port=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' \
 		    "$work/daemon.log" | head -n 1)
 		[ -n "$port" ] && return 0
@@ -59,15 +97,18 @@ daemon_start() {
 
 daemon_stop() {
 	[ -n "$daemon_pid" ] || return 0
+	stop_wait=150
+	[ "${LTFSEE_VALGRIND:-0}" = 1 ] && stop_wait=600
 	kill -TERM "$daemon_pid" 2>/dev/null
 	i=0
-	while kill -0 "$daemon_pid" 2>/dev/null && [ $i -lt 150 ]; do
+	while kill -0 "$daemon_pid" 2>/dev/null && [ $i -lt "$stop_wait" ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
 	kill -KILL "$daemon_pid" 2>/dev/null
 	wait "$daemon_pid" 2>/dev/null
 	daemon_pid=""
+	sanitizer_check
 }
 
 daemon_alive() {

@@ -179,6 +179,8 @@ cmd_slow(int n, int trickle, int secs)
 	}
 	printf("opened=%d served_ms=%lld closed=%d last_close_ms=%lld\n",
 	    opened, served, closed, last);
+	free(fds);
+	free(closed_at);
 	return 0;
 }
 
@@ -308,6 +310,10 @@ cmd_keepalive(int n, int rounds)
 		}
 	}
 	printf("conns=%d ok=%d errors=%d\n", n, ok, errors);
+	for (i = 0; i < n; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	free(fds);
 	return 0;
 }
 
@@ -450,6 +456,11 @@ cmd_recall(const char *key, int clients, int rounds, const char *list)
 		    rc.lat_ms[rc.npaths * 99 / 100], rc.lat_ms[rc.npaths - 1]);
 		fflush(stdout);
 	}
+	for (i = 0; i < rc.npaths; i++)
+		free(rc.paths[i]);
+	free(rc.paths);
+	free(rc.lat_ms);
+	free(th);
 	return 0;
 }
 
