@@ -10,9 +10,10 @@
 # recall_delay = 0, state_batch_max = 1).  Prints eeadm recall runs per
 # library, files per run, eeadm file state runs, and request latency per
 # round.  The simulator sleeps SPEED times its tape model's time
-# (default 0.02, so the big recall of the defaults runs for seconds
-# while rounds 2 and 3 poll); the Python-like run uses speed 0, else its
-# thousands of one-file recalls would take hours.  Loopback only.
+# (default 0.02, so the big recall of the defaults runs for seconds);
+# the Python-like run uses speed 0 and only PY_FILES files (default
+# 1000), else its tens of thousands of eeadm runs would take an hour.
+# Loopback only.
 set -eu
 files=${1:-10000}
 clients=${2:-64}
@@ -38,14 +39,15 @@ lat_p99() {
 	    awk '$1 == "99%" { print $2 }'
 }
 
-# One run of the burst with extra [server] lines given as arguments.
+# One run of the burst of N files, with extra [server] lines given as
+# arguments.
 burst() {
-	label=$1
-	shift
+	label=$1 n=$2
+	shift 2
 	rm -rf "$work/state" "$work/gpfs" "$EEADM_SIM_CATALOGUE"* \
 	    "$EEADM_SIM_LOG"
 	mkdir -p "$work/state"
-	"$sim" populate --files "$files" --tapes 40 --libraries 2 \
+	"$sim" populate --files "$n" --tapes 40 --libraries 2 \
 	    --drives 4 --size-min 1000000 --size-max 100000000 --seed 7 \
 	    --dir "$work/gpfs" --state M >/dev/null
 	ls "$work/gpfs" | sed "s|^|$work/gpfs/|" > "$work/list"
@@ -68,7 +70,7 @@ burst() {
 		[ $i -lt 50 ] || { cat "$work/d.log"; exit 1; }
 	done
 
-	echo "== $label: $files files, $clients clients, 3 rounds"
+	echo "== $label: $n files, $clients clients, 3 rounds"
 	"$bin/tests/tools/loadtool" recall "$port" bench "$clients" 3 \
 	    "$work/list" | sed 's/^/   /'
 
@@ -119,6 +121,9 @@ burst() {
 	    sed -n 's/^migrated=//p')"
 }
 
-SIMSPEED=$speed burst "defaults"
-SIMSPEED=0 burst "Python-like" "recall_max_files = 1" "recall_delay = 0" \
+py_files=${PY_FILES:-1000}
+[ "$py_files" -le "$files" ] || py_files=$files
+SIMSPEED=$speed burst "defaults" "$files"
+SIMSPEED=0 burst "Python-like" "$py_files" "recall_max_files = 1" \
+    "recall_delay = 0" \
     "recall_max_wait = 0" "state_batch_max = 1"
