@@ -101,7 +101,7 @@ burst() {
 	/cmd=recall/ {
 		lib = "none"
 		if (match($0, /"-l" "lib[0-9]+"/))
-			lib = substr($0, RSTART + 7, RLENGTH - 8)
+			lib = substr($0, RSTART + 6, RLENGTH - 7)
 		match($0, /paths=[0-9]+/)
 		n = substr($0, RSTART + 6, RLENGTH - 6)
 		runs[lib]++; paths[lib] += n
