@@ -588,6 +588,12 @@ START_TEST(test_task_rows)
 	ck_assert_uint_eq(s.failures, 2);
 	ck_assert_str_eq(s.fails[0].msgid, "GLESL401E");
 	ck_assert_uint_eq(s.fails[0].count, 2);
+
+	/* An hour later it gets a new chance. */
+	advance(3600 * 1000 - 2000);
+	ck_assert_int_eq(recall_submit(c, NULL, msg, sizeof(msg)), 500);
+	advance(2000);
+	ck_assert_int_eq(submit(c, NULL), 0);
 	stop();
 }
 END_TEST
