@@ -145,6 +145,13 @@ hclient_parse(const char *data, size_t len, int eof, struct hclient_resp *r,
 	r->status = (data[9] - '0') * 100 + (data[10] - '0') * 10 +
 	    (data[11] - '0');
 
+	/* An interim answer (100, 102, 103) precedes the final one. */
+	if (r->status >= 100 && r->status < 200 && r->status != 101) {
+		hlen = (size_t)(hend + 4 - data);
+		return hclient_parse(hend + 4, len - hlen, eof, r, err,
+		    errlen);
+	}
+
 	hlen = (size_t)(hend - eol);
 	v = hclient_header(eol + 2, hlen, "Transfer-Encoding", &vlen, &count);
 	if (v != NULL) {

@@ -415,6 +415,8 @@ state_forget(const char *path)
  * Publishes the answers of the pending records on LIST (linked by next):
  * takes them out of the pending table and caches the successes under
  * the lock, then, unlocked, writes each waiter's answer and wakes it.
+ * A 502 (eeadm failed or said something unreadable: a fault on the
+ * server's side, invisible to the admin otherwise) is logged at warning.
  * Frees LIST.
  */
 static void
@@ -433,6 +435,8 @@ state_finish(struct state_pending *list)
 
 	for (p = list; p != NULL; p = pnext) {
 		pnext = p->next;
+		if (p->answer.status == 502)
+			log_warnx("%s", p->answer.message);
 		for (w = p->waiters; w != NULL; w = wnext) {
 			wnext = w->next;
 			*w->ans = p->answer;
@@ -510,8 +514,8 @@ state_judge_single(struct state_pending *p, int rc,
 	err = state_bytes(&r->err);
 	elen = strcspn(err, "\n");
 	state_fail(&p->answer, 502, "eeadm file state said nothing of %s "
-	    "(exit %d)%s%.*s", p->path, r->status, elen ? ": " : "",
-	    (int)(elen > 120 ? 120 : elen), err);
+	    "(%s %d)%s%.*s", p->path, r->exited ? "exit" : "killed by signal",
+	    r->status, elen ? ": " : "", (int)(elen > 120 ? 120 : elen), err);
 }
 
 /* Runs eeadm file state -s for N paths; returns as eeadm_run(). */
