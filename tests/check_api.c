@@ -167,7 +167,7 @@ static const struct {
 	{ "POST", "/api/v0.5/", "sesame", "", 'M', 405, NULL, 0 },
 	{ "POST", "/api/v0.5/file_state/file_state", NULL,
 	    "{\"path\": \"/gpfs/a\"}", 'M', 401, NULL, 0 },
-	{ "POST", "/api/v0.5/file_state/file_state", "", 
+	{ "POST", "/api/v0.5/file_state/file_state", "",
 	    "{\"path\": \"/gpfs/a\"}", 'M', 401, NULL, 0 },
 	{ "POST", "/api/v0.5/file_state/file_state", "sesam",
 	    "{\"path\": \"/gpfs/a\"}", 'M', 401, NULL, 0 },
