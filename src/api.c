@@ -281,6 +281,24 @@ api_replica_library(const struct config_server *cfg,
 	return lib;
 }
 
+/* Fills REPLY with a 400 naming the library asked for and the known ones. */
+static int
+api_unknown_library(const struct config_server *cfg, const char *asked,
+    struct api_reply *reply)
+{
+	char msg[512];
+	size_t i, n;
+
+	n = (size_t)snprintf(msg, sizeof(msg), "unknown library \"%.64s\"; "
+	    "configured:", asked);
+	for (i = 0; i < cfg->nlibraries && n < sizeof(msg); i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s",
+		    cfg->libraries[i]);
+	if (cfg->nlibraries == 0 && n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - n, " none");
+	return api_error(reply, 400, msg);
+}
+
 /*
  * Decodes and checks the body of a POST into CTX.  Returns 0, or an HTTP
  * status with REPLY filled.
@@ -306,7 +324,8 @@ api_decode(const struct config_server *cfg, enum api_route route,
 
 	if (ctx->path == NULL)
 		return api_error(reply, 400, "\"path\" is required"), 400;
-	if (route == ROUTE_RECALL && ctx->taskid == NULL)
+	if (route == ROUTE_RECALL &&
+	    (ctx->taskid == NULL || ctx->taskid[0] == '\0'))
 		return api_error(reply, 400, "\"globus_taskid\" is required"),
 		    400;
 	if (api_clean_path(ctx->path, &why) == -1)
@@ -316,7 +335,7 @@ api_decode(const struct config_server *cfg, enum api_route route,
 		    "path is outside the allowed paths"), 403;
 	if (route == ROUTE_RECALL && api_pick_library(cfg, ctx->library,
 	    ctx->taskid, &lib) == -1)
-		return api_error(reply, 400, "unknown library"), 400;
+		return api_unknown_library(cfg, ctx->library, reply), 400;
 	return 0;
 }
 
@@ -373,7 +392,7 @@ api_reply_recall(const struct config_server *cfg, struct api_ctx *ctx,
 
 	/* Checked when decoded; the configuration may have been reloaded. */
 	if (api_pick_library(cfg, ctx->library, ctx->taskid, &lib) == -1)
-		return api_error(reply, 400, "unknown library");
+		return api_unknown_library(cfg, ctx->library, reply);
 	if (ctx->library == NULL && lib != NULL)
 		lib = api_replica_library(cfg, &ctx->answer, lib);
 	msg[0] = '\0';

@@ -21,8 +21,13 @@ static int log_foreground = 1;
 static int log_level = LOG_LEVEL_INFO;
 static const char *log_name = "ltfsee-globus";
 
-static const int log_prio[] = { LOG_CRIT, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-static const char *const log_tag[] = { "crit", "warning", "info", "debug" };
+/* The status level: never filtered, logged as notice. */
+#define LOG_LEVEL_STATUS	4
+
+static const int log_prio[] = { LOG_CRIT, LOG_WARNING, LOG_INFO, LOG_DEBUG,
+    LOG_NOTICE };
+static const char *const log_tag[] = { "crit", "warning", "info", "debug",
+    "notice" };
 
 void
 log_init(const char *name, int foreground, enum log_level level)
@@ -77,14 +82,14 @@ log_level_parse(const char *name)
  * strerror text.  errno is preserved for the caller.
  */
 static void
-log_vwrite(enum log_level level, int errcode, const char *fmt, va_list ap)
+log_vwrite(int level, int errcode, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX], ebuf[128];
 	const char *estr;
 	size_t n;
 	int saved = errno, r;
 
-	if (!log_enabled(level))
+	if (level != LOG_LEVEL_STATUS && !log_enabled(level))
 		goto out;
 
 	r = vsnprintf(line, sizeof(line), fmt, ap);
@@ -135,6 +140,7 @@ void log_warn(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_WARN, errno); }
 void log_warnx(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_WARN, 0); }
 void log_info(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_INFO, 0); }
 void log_debug(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_DEBUG, 0); }
+void log_status(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_STATUS, 0); }
 
 void
 log_warnc(int code, const char *fmt, ...)

@@ -35,6 +35,13 @@ void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warnc(int code, const char *fmt, ...) LOG_PRINTF(2, 3);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
+
+/*
+ * A line written whatever the level (syslog's notice): start, stop,
+ * reload and what SIGUSR1 asks for, so an admin sees them at the default
+ * level.
+ */
+void log_status(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
 
 /* Logs at crit (with strerror for fatal, without for fatalx), exits 1. */

@@ -14,6 +14,7 @@
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -41,11 +42,11 @@
 #define MAIN_MAX_RELOADS	64
 
 static void __attribute__((noreturn))
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: ltfsee-globusd [-dnVv] [-f file] "
-	    "[-o key=value]\n");
-	exit(1);
+	fprintf(status == 0 ? stdout : stderr, "usage: ltfsee-globusd "
+	    "[-dhnVv] [-f file] [-o key=value]\n");
+	exit(status);
 }
 
 /*
@@ -121,8 +122,14 @@ main_load(struct config *c, const char *file, int explicit_file,
 		memcpy(key, overrides[i], (size_t)(eq - overrides[i]));
 		key[eq - overrides[i]] = '\0';
 		if (config_set(c, CONFIG_ROLE_SERVER, key, eq + 1, err,
-		    errlen) == -1)
+		    errlen) == -1) {
+			char why[CONFIG_ERR_MAX];
+
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, errlen, "-o %.100s: %.400s", overrides[i],
+			    why);
 			goto fail;
+		}
 	}
 	if (config_validate(c, CONFIG_ROLE_SERVER, err, errlen) == -1)
 		goto fail;
@@ -177,6 +184,86 @@ main_keep_libraries(const struct config *run, struct config *next)
 	return 0;
 }
 
+/* Warns of each setting a reload changed that is read at start only. */
+static void
+main_note_static(const struct config *run, const struct config *next)
+{
+	const struct config_server *r = &run->server, *n = &next->server;
+	const struct {
+		const char	*key;
+		int		 changed;
+	} keys[] = {
+		{ "bind", strcmp(r->bind, n->bind) != 0 },
+		{ "threads", r->threads != n->threads },
+		{ "state_dir", strcmp(r->state_dir, n->state_dir) != 0 },
+		{ "eeadm", strcmp(r->eeadm, n->eeadm) != 0 },
+		{ "eeadm_timeout", r->eeadm_timeout_ms != n->eeadm_timeout_ms },
+		{ "recall_delay", r->recall_delay_ms != n->recall_delay_ms },
+		{ "recall_max_wait",
+		    r->recall_max_wait_ms != n->recall_max_wait_ms },
+		{ "recall_max_files",
+		    r->recall_max_files != n->recall_max_files },
+		{ "recall_concurrency",
+		    r->recall_concurrency != n->recall_concurrency },
+		{ "recall_retries", r->recall_retries != n->recall_retries },
+		{ "state_batch_delay",
+		    r->state_batch_delay_ms != n->state_batch_delay_ms },
+		{ "state_batch_max", r->state_batch_max != n->state_batch_max },
+		{ "cache_default_timeout",
+		    r->cache_timeout_ms != n->cache_timeout_ms },
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(keys); i++)
+		if (keys[i].changed)
+			log_warnx("reload: %s is read at start only; restart "
+			    "to change it", keys[i].key);
+}
+
+/*
+ * What -n checks beyond the file's syntax, which start-up would trip on:
+ * the eeadm program runs, the state directory is writable, the TLS pair
+ * loads.  Returns 0, or -1 with the reason in ERR.
+ */
+static int
+main_check_runtime(const struct config *c, char *err, size_t errlen)
+{
+	const struct config_server *cs = &c->server;
+	struct tls_server *tls;
+	struct eeadm e;
+	struct stat sb;
+	int r;
+
+	if (eeadm_init(&e, cs->eeadm, cs->eeadm_max_output, err,
+	    errlen) == -1)
+		return -1;
+	r = access(e.argv[0], X_OK);
+	if (r == -1)
+		snprintf(err, errlen, "eeadm: %s: %s", e.argv[0],
+		    strerror(errno));
+	eeadm_free(&e);
+	if (r == -1)
+		return -1;
+
+	if (stat(cs->state_dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+		errno = ENOTDIR;
+	else if (stat(cs->state_dir, &sb) == 0 &&
+	    access(cs->state_dir, W_OK | X_OK) == 0)
+		errno = 0;
+	if (errno != 0) {
+		snprintf(err, errlen, "state_dir %s: %s", cs->state_dir,
+		    strerror(errno));
+		return -1;
+	}
+
+	if (cs->certfile != NULL && cs->tls != CONFIG_TLS_OFF) {
+		if ((tls = tls_server_new(cs, err, errlen)) == NULL)
+			return -1;
+		tls_server_free(tls);
+	}
+	return 0;
+}
+
 /* Sets the log level from the configuration and the -v count. */
 static void
 main_set_level(const struct config *c, int verbose)
@@ -221,36 +308,37 @@ main_log_stats(void)
 	size_t i;
 
 	server_stats(&st);
-	log_info("connections open %llu, total %llu, refused %llu; "
+	log_status("connections open %llu, total %llu, refused %llu; "
 	    "requests %llu", (unsigned long long)st.connections_open,
 	    (unsigned long long)st.connections_total,
 	    (unsigned long long)st.connections_refused,
 	    (unsigned long long)st.requests_total);
 
 	state_stats(&ss);
-	log_info("state: cache hits %llu, misses %llu, cached %llu, "
+	log_status("state: cache hits %llu, misses %llu, cached %llu, "
 	    "pending %llu; eeadm runs %llu for %llu paths (%llu single), "
 	    "stat answers %llu", ss.hits, ss.misses, ss.cached, ss.pending,
 	    ss.runs, ss.paths, ss.single_runs, ss.stat_answers);
 
 	recall_stats(&rs);
-	log_info("recall: submitted %llu, queued %llu, in flight %llu; "
+	log_status("recall: submitted %llu, queued %llu, in flight %llu; "
 	    "runs %llu for %llu files, failures %llu, dropped %llu",
 	    rs.submitted, rs.queued, rs.inflight, rs.runs, rs.files_run,
 	    rs.failures, rs.dropped);
 	for (i = 0; i < rs.nqueues && i < RECALL_STATS_QUEUES; i++)
-		log_info("recall queue %s: queued %llu, in flight %llu, "
+		log_status("recall queue %s: queued %llu, in flight %llu, "
 		    "runs %llu", rs.queues[i].library[0] != '\0' ?
 		    rs.queues[i].library : "(no library)",
 		    rs.queues[i].queued, rs.queues[i].inflight,
 		    rs.queues[i].runs);
 	for (i = 0; i < RECALL_STATS_MSGIDS; i++)
 		if (rs.fails[i].msgid[0] != '\0')
-			log_info("recall failures %s: %llu", rs.fails[i].msgid,
+			log_status("recall failures %s: %llu",
+			    rs.fails[i].msgid,
 			    rs.fails[i].count);
 
 	health_stats(&hs);
-	log_info("health: %s; probes %llu, failed %llu",
+	log_status("health: %s; probes %llu, failed %llu",
 	    health_check(why, sizeof(why)) ? "ok" : why, hs.probes,
 	    hs.probe_failures);
 }
@@ -269,11 +357,13 @@ main(int argc, char *argv[])
 	int ch, dflag = 0, nflag = 0, fflag = 0, verbose = 0, sig;
 	sigset_t set;
 
-	while ((ch = getopt(argc, argv, "df:nVvo:")) != -1) {
+	while ((ch = getopt(argc, argv, "df:hnVvo:")) != -1) {
 		switch (ch) {
 		case 'd':
 			dflag = 1;
 			break;
+		case 'h':
+			usage(0);
 		case 'f':
 			file = optarg;
 			fflag = 1;
@@ -283,7 +373,7 @@ main(int argc, char *argv[])
 			break;
 		case 'o':
 			if (noverrides == MAIN_MAX_OVERRIDES)
-				usage();
+				usage(1);
 			overrides[noverrides++] = optarg;
 			break;
 		case 'V':
@@ -293,11 +383,11 @@ main(int argc, char *argv[])
 			verbose++;
 			break;
 		default:
-			usage();
+			usage(1);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(1);
 
 	/* Before any thread exists, so that they all inherit the mask. */
 	sigemptyset(&set);
@@ -316,6 +406,10 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (nflag) {
+		if (main_check_runtime(cfg, err, sizeof(err)) == -1) {
+			fprintf(stderr, "ltfsee-globusd: %s\n", err);
+			return 1;
+		}
 		printf("ltfsee-globusd: configuration OK\n");
 		return 0;
 	}
@@ -341,7 +435,7 @@ main(int argc, char *argv[])
 	    health_init(&cfg->server, &eeadm) == -1 ||
 	    server_start(cfg, tls) == -1)
 		fatalx("cannot start");
-	log_info("ltfsee-globusd %s started", LTFSEE_GLOBUS_VERSION);
+	log_status("ltfsee-globusd %s started", LTFSEE_GLOBUS_VERSION);
 	snprintf(err, sizeof(err), "serving on %s", cfg->server.bind);
 	notify_ready(err);
 
@@ -377,6 +471,7 @@ main(int argc, char *argv[])
 			    "configuration");
 			continue;
 		}
+		main_note_static(cfg, next);
 		if (tls != NULL && tls_server_reload(tls, &next->server, err,
 		    sizeof(err)) == -1)
 			log_warnx("reload: %s; keeping the old certificate",
@@ -392,12 +487,12 @@ main(int argc, char *argv[])
 		server_set_config(next);
 		main_set_level(next, verbose);
 		cfg = next;
-		log_info("configuration reloaded");
+		log_status("configuration reloaded");
 		notify_ready("configuration reloaded");
 	}
 
 	notify_stopping();
-	log_info("stopping");
+	log_status("stopping");
 	health_shutdown(util_now_ms() + 1000);	/* /healthz: 503 from now */
 	server_stop(util_now_ms() + MAIN_STOP_MS);
 	recall_shutdown(util_now_ms() + MAIN_STOP_MS);
@@ -405,6 +500,6 @@ main(int argc, char *argv[])
 	if (tls != NULL)
 		tls_server_free(tls);
 	eeadm_free(&eeadm);
-	log_info("stopped");
+	log_status("stopped");
 	return 0;
 }

@@ -426,7 +426,7 @@ recall_fail_entry(struct recall_entry *e, const char *msgid)
 		log_warnx("recall: %s failed %u times (last %s); giving up",
 		    e->path, e->fails, e->msgid);
 	else
-		log_debug("recall: %s failed (%s), %u of %u tries", e->path,
+		log_info("recall: %s failed (%s), %u of %u tries", e->path,
 		    e->msgid, e->fails, rq.retries + 1);
 }
 

@@ -1006,7 +1006,7 @@ server_start(const struct config *cfg, struct tls_server *tls)
 		return -1;
 	}
 	server_reaper_started = 1;
-	log_info("listening on %s (port %d), %zu workers%s",
+	log_status("listening on %s (port %d), %zu workers%s",
 	    cfg->server.bind, server_bound_port, server_nworkers,
 	    tls != NULL ? ", TLS" : "");
 	return 0;

@@ -549,7 +549,6 @@ state_ask_one(struct state_pending *p)
 	struct eeadm_result r;
 	int rc, timed_out;
 
-	STAT_ADD(single_runs, 1);
 	rc = state_run(&path, 1, &r);
 	state_judge_single(p, rc, &r);
 	timed_out = rc == 0 && r.timed_out;
@@ -702,8 +701,10 @@ state_ask(struct state_pending *batch, size_t n)
 			state_fail(&p->answer, 502, "eeadm file state timed "
 			    "out for other files; %s was not asked", p->path);
 			state_finish_one(p);
-		} else
+		} else {
+			STAT_ADD(single_runs, 1);
 			hung = state_ask_one(p);
+		}
 	}
 }
 

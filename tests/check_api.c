@@ -204,7 +204,11 @@ static const struct {
 	    "{\"path\": \"/gpfs/a\"}", 'M', 400, NULL, 0 },
 	{ "POST", "/api/v0.5/globus_recall/globus_recall", "sesame",
 	    "{\"path\": \"/gpfs/a\", \"globus_taskid\": \"t\", "
-	    "\"library\": \"libC\"}", 'M', 400, NULL, 0 },
+	    "\"library\": \"libC\"}", 'M', 400, "{\"message\": \"unknown "
+	    "library \\\"libC\\\"; configured: libA libB\"}", 0 },
+	{ "POST", "/api/v0.5/globus_recall/globus_recall", "sesame",
+	    "{\"path\": \"/gpfs/a\", \"globus_taskid\": \"\"}", 'M', 400,
+	    NULL, 0 },
 	{ "POST", "/api/v0.5/globus_recall/globus_recall", "sesame",
 	    "{\"path\": \"/gpfs/a\", \"globus_taskid\": \"t\"}", 'R', 201,
 	    "{\"state\": \"resident\"}", 1 },
