@@ -75,7 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(r == 0 || r == 1 || r == -1);
 	if (r == 0) {
 		FUZZ_CHECK(st.path_len == strlen(path));
-		FUZZ_CHECK(st.path >= out && st.path + st.path_len <= out + len);
+		FUZZ_CHECK(st.path >= out &&
+		    st.path + st.path_len <= out + len);
 		FUZZ_CHECK(memcmp(st.path, path, st.path_len) == 0);
 	}
 	check_lines(out, len);
