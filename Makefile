@@ -4,6 +4,7 @@
 #   make            build bin/ltfsee-globusd and bin/ltfsee-globus-stage
 #   make check      install missing packages, build, run every test
 #   make run        start the daemon on 127.0.0.1 against the fake eeadm
+#   make demo       a Globus transfer against a simulated tape library
 #   make lint       width, banned calls, mandoc -Tlint
 #   make install    PREFIX, DESTDIR, SYSCONFDIR, LOCALSTATEDIR, UNITDIR
 #   make uninstall  (keeps an edited configuration and a non-empty state)
@@ -182,6 +183,10 @@ stress: all $(TEST_TOOLS)
 run: all
 	tests/run-daemon $(BIN)
 
+# A simulated tape library, the daemon and a Globus transfer (tools/demo.sh).
+demo: all
+	@LTFSEE_BIN=$(CURDIR)/$(BIN) tools/demo.sh
+
 lint:
 	@tools/lint
 	@mandoc -Tlint -Wwarning man/*.[0-9]
@@ -242,4 +247,5 @@ $(BIN)/tests/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.c \
 clean:
 	rm -rf obj bin
 
-.PHONY: all deps tests check run lint clean install uninstall fuzz stress
+.PHONY: all deps tests check run demo lint clean install uninstall fuzz \
+	stress

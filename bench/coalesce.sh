@@ -10,9 +10,10 @@
 # recall_delay = 0, state_batch_max = 1).  Prints eeadm recall runs per
 # library, files per run, eeadm file state runs, and request latency per
 # round.  The simulator sleeps SPEED times its tape model's time
-# (default 0.02, so the big recall of the defaults runs for seconds
-# while rounds 2 and 3 poll); the Python-like run uses speed 0, else its
-# thousands of one-file recalls would take hours.  Loopback only.
+# (default 0.02, so the big recall of the defaults runs for seconds);
+# the Python-like run uses speed 0 and only PY_FILES files (default
+# 1000), else its tens of thousands of eeadm runs would take an hour.
+# Loopback only.
 set -eu
 files=${1:-10000}
 clients=${2:-64}
@@ -32,14 +33,21 @@ export EEADM_SIM_CATALOGUE="$work/catalogue"
 export EEADM_SIM_LOG="$work/sim.log"
 sim="$bin/eeadm-sim"
 
-# One run of the burst with extra [server] lines given as arguments.
+# p99 latency of GET /api/v0.5/ under 64 keep-alive connections for 3 s.
+lat_p99() {
+	wrk -t2 -c64 -d3s --latency "http://127.0.0.1:$port/api/v0.5/" |
+	    awk '$1 == "99%" { print $2 }'
+}
+
+# One run of the burst of N files, with extra [server] lines given as
+# arguments.
 burst() {
-	label=$1
-	shift
+	label=$1 n=$2
+	shift 2
 	rm -rf "$work/state" "$work/gpfs" "$EEADM_SIM_CATALOGUE"* \
 	    "$EEADM_SIM_LOG"
 	mkdir -p "$work/state"
-	"$sim" populate --files "$files" --tapes 40 --libraries 2 \
+	"$sim" populate --files "$n" --tapes 40 --libraries 2 \
 	    --drives 4 --size-min 1000000 --size-max 100000000 --seed 7 \
 	    --dir "$work/gpfs" --state M >/dev/null
 	ls "$work/gpfs" | sed "s|^|$work/gpfs/|" > "$work/list"
@@ -62,9 +70,20 @@ burst() {
 		[ $i -lt 50 ] || { cat "$work/d.log"; exit 1; }
 	done
 
-	echo "== $label: $files files, $clients clients, 3 rounds"
+	echo "== $label: $n files, $clients clients, 3 rounds"
 	"$bin/tests/tools/loadtool" recall "$port" bench "$clients" 3 \
 	    "$work/list" | sed 's/^/   /'
+
+	# The same cheap request while a recall runs, and after it.
+	if [ "$label" = defaults ] && command -v wrk >/dev/null; then
+		i=0
+		until curl -s "http://127.0.0.1:$port/metrics" | grep -q \
+		    '^ltfsee_globus_recall_inflight{.*} [1-9]' ||
+		    [ $i -ge 300 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		during=$(lat_p99)
+	fi
 
 	# Let the queued recalls run out (bounded), then count.
 	i=0
@@ -72,12 +91,17 @@ burst() {
 	    != 0 ] && [ $i -lt 1800 ]; do
 		sleep 0.2; i=$((i + 1))
 	done
+	if [ -n "${during:-}" ]; then
+		echo "   GET /api/v0.5/ p99 while the recall runs: $during," \
+		    "after it: $(lat_p99)"
+		during=""
+	fi
 	kill "$dpid"; wait "$dpid" 2>/dev/null || true; dpid=""
 	awk '
 	/cmd=recall/ {
 		lib = "none"
-		if (match($0, /-l lib[0-9]+/))
-			lib = substr($0, RSTART + 3, RLENGTH - 3)
+		if (match($0, /"-l" "lib[0-9]+"/))
+			lib = substr($0, RSTART + 6, RLENGTH - 7)
 		match($0, /paths=[0-9]+/)
 		n = substr($0, RSTART + 6, RLENGTH - 6)
 		runs[lib]++; paths[lib] += n
@@ -97,6 +121,9 @@ burst() {
 	    sed -n 's/^migrated=//p')"
 }
 
-SIMSPEED=$speed burst "defaults"
-SIMSPEED=0 burst "Python-like" "recall_max_files = 1" "recall_delay = 0" \
+py_files=${PY_FILES:-1000}
+[ "$py_files" -le "$files" ] || py_files=$files
+SIMSPEED=$speed burst "defaults" "$files"
+SIMSPEED=0 burst "Python-like" "$py_files" "recall_max_files = 1" \
+    "recall_delay = 0" \
     "recall_max_wait = 0" "state_batch_max = 1"

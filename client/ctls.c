@@ -18,7 +18,6 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,22 +48,6 @@ static struct ctls ctls_conn;
 static br_x509_trust_anchor *ctls_tas;
 static size_t ctls_ntas;
 static int ctls_tas_loaded;
-
-static void ctls_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-ctls_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen == 0)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-}
 
 /* The no-verification X.509 class: keeps the leaf key, trusts anything. */
 static void
@@ -222,22 +205,22 @@ ctls_read_file(const char *file, struct buf *b, char *err, size_t errlen)
 	int r = -1;
 
 	if ((fp = fopen(file, "re")) == NULL) {
-		ctls_err(err, errlen, "CA file %s: %s", file, strerror(errno));
+		util_errf(err, errlen, "CA file %s: %s", file, strerror(errno));
 		return -1;
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
 		if (b->len + n > CTLS_CA_MAX) {
-			ctls_err(err, errlen, "CA file %s: too large", file);
+			util_errf(err, errlen, "CA file %s: too large", file);
 			goto out;
 		}
 		if (buf_append(b, chunk, n) == -1) {
-			ctls_err(err, errlen, "CA file %s: out of memory",
+			util_errf(err, errlen, "CA file %s: out of memory",
 			    file);
 			goto out;
 		}
 	}
 	if (ferror(fp)) {
-		ctls_err(err, errlen, "CA file %s: %s", file, strerror(errno));
+		util_errf(err, errlen, "CA file %s: %s", file, strerror(errno));
 		goto out;
 	}
 	r = 0;
@@ -293,7 +276,7 @@ ctls_load_anchors(const char *file, char *err, size_t errlen)
 			in_cert = 0;
 			break;
 		case BR_PEM_ERROR:
-			ctls_err(err, errlen, "CA file %s: malformed PEM",
+			util_errf(err, errlen, "CA file %s: malformed PEM",
 			    file);
 			goto out;
 		default:
@@ -301,7 +284,7 @@ ctls_load_anchors(const char *file, char *err, size_t errlen)
 		}
 	}
 	if (ctls_ntas == 0) {
-		ctls_err(err, errlen, "CA file %s: no usable certificate",
+		util_errf(err, errlen, "CA file %s: no usable certificate",
 		    file);
 		goto out;
 	}
@@ -309,39 +292,12 @@ ctls_load_anchors(const char *file, char *err, size_t errlen)
 	goto out;
 
 nomem:
-	ctls_err(err, errlen, "CA file %s: out of memory", file);
+	util_errf(err, errlen, "CA file %s: out of memory", file);
 out:
 	buf_free(&pem);
 	if (der.cap != SIZE_MAX)
 		buf_free(&der);
 	return r;
-}
-
-/*
- * Waits until FD is ready for EVENTS or DEADLINE passes.  Returns 0, or
- * -1 with ERR set on a timeout or poll fault.
- */
-static int
-ctls_wait(int fd, short events, int64_t deadline, char *err, size_t errlen)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int64_t left;
-	int r;
-
-	for (;;) {
-		left = deadline - util_now_ms();
-		if (left <= 0) {
-			ctls_err(err, errlen, "timed out");
-			return -1;
-		}
-		r = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
-		if (r > 0)
-			return 0;
-		if (r < 0 && errno != EINTR) {
-			ctls_err(err, errlen, "poll: %s", strerror(errno));
-			return -1;
-		}
-	}
 }
 
 /* A sentence for a BearSSL error code. */
@@ -388,7 +344,7 @@ ctls_run(struct ctls *c, unsigned want, int64_t deadline, char *err,
 		if (st & BR_SSL_CLOSED) {
 			if ((code = br_ssl_engine_last_error(eng)) == BR_ERR_OK)
 				return BR_SSL_CLOSED;
-			ctls_err(err, errlen, "%s (BearSSL error %d)",
+			util_errf(err, errlen, "%s (BearSSL error %d)",
 			    ctls_strerror(code), code);
 			return -1;
 		}
@@ -402,7 +358,7 @@ ctls_run(struct ctls *c, unsigned want, int64_t deadline, char *err,
 			}
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				goto sockerr;
-			if (ctls_wait(c->fd, POLLOUT, deadline, err,
+			if (util_wait_fd(c->fd, POLLOUT, deadline, err,
 			    errlen) == -1)
 				return -1;
 			continue;
@@ -421,19 +377,19 @@ ctls_run(struct ctls *c, unsigned want, int64_t deadline, char *err,
 				return BR_SSL_CLOSED;
 			if (errno != EAGAIN && errno != EINTR)
 				goto sockerr;
-			if (ctls_wait(c->fd, POLLIN, deadline, err,
+			if (util_wait_fd(c->fd, POLLIN, deadline, err,
 			    errlen) == -1)
 				return -1;
 			continue;
 		}
 
 		/* Neither side can move: the engine waits for the caller. */
-		ctls_err(err, errlen, "TLS engine stalled");
+		util_errf(err, errlen, "TLS engine stalled");
 		return -1;
 	}
 
 sockerr:
-	ctls_err(err, errlen, "%s", strerror(errno));
+	util_errf(err, errlen, "%s", strerror(errno));
 	return -1;
 }
 
@@ -463,7 +419,7 @@ ctls_open(int fd, const char *host, const char *ca_file, int verify,
 	}
 	br_ssl_engine_set_buffer(&c->sc.eng, c->iobuf, sizeof(c->iobuf), 1);
 	if (!br_ssl_client_reset(&c->sc, host, 0)) {
-		ctls_err(err, errlen, "TLS setup failed (BearSSL error %d)",
+		util_errf(err, errlen, "TLS setup failed (BearSSL error %d)",
 		    br_ssl_engine_last_error(&c->sc.eng));
 		return NULL;
 	}
@@ -473,7 +429,7 @@ ctls_open(int fd, const char *host, const char *ca_file, int verify,
 	if (st == -1)
 		return NULL;
 	if (st == BR_SSL_CLOSED) {
-		ctls_err(err, errlen, "connection closed during the TLS "
+		util_errf(err, errlen, "connection closed during the TLS "
 		    "handshake");
 		return NULL;
 	}
@@ -516,7 +472,7 @@ ctls_write(struct ctls *c, const void *buf, size_t len, int64_t deadline,
 	return 0;
 
 closed:
-	ctls_err(err, errlen, "connection closed while sending");
+	util_errf(err, errlen, "connection closed while sending");
 	return -1;
 }
 

@@ -14,7 +14,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,22 +28,6 @@
 
 static char hclient_resp_buf[HCLIENT_RESP_MAX + 1];
 
-static void hclient_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-hclient_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen == 0)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-}
-
 int
 hclient_body(struct buf *b, const char *path, const char *taskid,
     char *err, size_t errlen)
@@ -52,14 +35,14 @@ hclient_body(struct buf *b, const char *path, const char *taskid,
 	if (buf_puts(b, "{\"path\": ") == -1)
 		goto nomem;
 	if (json_append_string(b, path, strlen(path)) == -1) {
-		hclient_err(err, errlen, "path is not valid UTF-8, cannot be "
+		util_errf(err, errlen, "path is not valid UTF-8, cannot be "
 		    "sent as JSON");
 		return -1;
 	}
 	if (buf_puts(b, ", \"globus_taskid\": ") == -1)
 		goto nomem;
 	if (json_append_string(b, taskid, strlen(taskid)) == -1) {
-		hclient_err(err, errlen, "task id is not valid UTF-8, cannot "
+		util_errf(err, errlen, "task id is not valid UTF-8, cannot "
 		    "be sent as JSON");
 		return -1;
 	}
@@ -68,7 +51,7 @@ hclient_body(struct buf *b, const char *path, const char *taskid,
 	return 0;
 
 nomem:
-	hclient_err(err, errlen, "out of memory");
+	util_errf(err, errlen, "out of memory");
 	return -1;
 }
 
@@ -82,7 +65,7 @@ hclient_request(struct buf *b, const struct url *u, const char *route,
 
 	for (p = auth_key; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			hclient_err(err, errlen, "the auth key holds a control "
+			util_errf(err, errlen, "the auth key holds a control "
 			    "character");
 			return -1;
 		}
@@ -96,7 +79,7 @@ hclient_request(struct buf *b, const struct url *u, const char *route,
 	    "Content-Length: %zu\r\nConnection: close\r\n"
 	    "User-Agent: ltfsee-globus-stage/" LTFSEE_GLOBUS_VERSION
 	    "\r\n\r\n", len) == -1 || buf_append(b, body, len) == -1) {
-		hclient_err(err, errlen, "out of memory");
+		util_errf(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -156,32 +139,39 @@ hclient_parse(const char *data, size_t len, int eof, struct hclient_resp *r,
 	    data[9] < '1' || data[9] > '5' || data[10] < '0' ||
 	    data[10] > '9' || data[11] < '0' || data[11] > '9' ||
 	    ((size_t)(eol - data) > 12 && data[12] != ' ')) {
-		hclient_err(err, errlen, "malformed HTTP status line");
+		util_errf(err, errlen, "malformed HTTP status line");
 		return -1;
 	}
 	r->status = (data[9] - '0') * 100 + (data[10] - '0') * 10 +
 	    (data[11] - '0');
+
+	/* An interim answer (100, 102, 103) precedes the final one. */
+	if (r->status >= 100 && r->status < 200 && r->status != 101) {
+		hlen = (size_t)(hend + 4 - data);
+		return hclient_parse(hend + 4, len - hlen, eof, r, err,
+		    errlen);
+	}
 
 	hlen = (size_t)(hend - eol);
 	v = hclient_header(eol + 2, hlen, "Transfer-Encoding", &vlen, &count);
 	if (v != NULL) {
 		/* XXX: chunked responses are not decoded; our daemon and
 		 * the Python one both send Content-Length. */
-		hclient_err(err, errlen, "unsupported Transfer-Encoding in "
+		util_errf(err, errlen, "unsupported Transfer-Encoding in "
 		    "the response");
 		return -1;
 	}
 	v = hclient_header(eol + 2, hlen, "Content-Length", &vlen, &count);
 	if (v != NULL) {
 		if (count > 1 || vlen >= sizeof(num)) {
-			hclient_err(err, errlen, "bad Content-Length in the "
+			util_errf(err, errlen, "bad Content-Length in the "
 			    "response");
 			return -1;
 		}
 		memcpy(num, v, vlen);
 		num[vlen] = '\0';
 		if (util_parse_u64(num, 0, HCLIENT_RESP_MAX, &u) == -1) {
-			hclient_err(err, errlen, "bad or too large "
+			util_errf(err, errlen, "bad or too large "
 			    "Content-Length in the response");
 			return -1;
 		}
@@ -203,37 +193,9 @@ hclient_parse(const char *data, size_t len, int eof, struct hclient_resp *r,
 	return eof ? 1 : 0;
 
 truncated:
-	hclient_err(err, errlen, "connection closed before the whole "
+	util_errf(err, errlen, "connection closed before the whole "
 	    "response");
 	return -1;
-}
-
-/*
- * Waits until FD is ready for EVENTS or DEADLINE passes.  0, or -1 with
- * ERR set.
- */
-static int
-hclient_wait(int fd, short events, int64_t deadline, char *err,
-    size_t errlen)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int64_t left;
-	int r;
-
-	for (;;) {
-		left = deadline - util_now_ms();
-		if (left <= 0) {
-			hclient_err(err, errlen, "timed out");
-			return -1;
-		}
-		r = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
-		if (r > 0)
-			return 0;
-		if (r < 0 && errno != EINTR) {
-			hclient_err(err, errlen, "poll: %s", strerror(errno));
-			return -1;
-		}
-	}
 }
 
 /*
@@ -254,22 +216,22 @@ hclient_connect(const struct url *u, int64_t deadline, char *err,
 	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
 	/* XXX: name resolution is not bounded by TIMEOUT (getaddrinfo). */
 	if ((r = getaddrinfo(u->host, u->port, &hints, &res)) != 0) {
-		hclient_err(err, errlen, "%s: %s", u->host, gai_strerror(r));
+		util_errf(err, errlen, "%s: %s", u->host, gai_strerror(r));
 		return -1;
 	}
 
-	hclient_err(err, errlen, "%s: no address", u->host);
+	util_errf(err, errlen, "%s: no address", u->host);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, ai->ai_protocol);
 		if (fd == -1) {
-			hclient_err(err, errlen, "socket: %s",
+			util_errf(err, errlen, "socket: %s",
 			    strerror(errno));
 			continue;
 		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
-		if (errno == EINPROGRESS && hclient_wait(fd, POLLOUT,
+		if (errno == EINPROGRESS && util_wait_fd(fd, POLLOUT,
 		    deadline, err, errlen) == 0) {
 			slen = sizeof(soerr);
 			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
@@ -278,7 +240,7 @@ hclient_connect(const struct url *u, int64_t deadline, char *err,
 			errno = soerr;
 		}
 		if (errno != 0 && errno != EINPROGRESS)
-			hclient_err(err, errlen, "connect: %s",
+			util_errf(err, errlen, "connect: %s",
 			    strerror(errno));
 		close(fd);
 		fd = -1;
@@ -305,10 +267,10 @@ hclient_write(int fd, const char *buf, size_t len, int64_t deadline,
 			continue;
 		}
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			hclient_err(err, errlen, "send: %s", strerror(errno));
+			util_errf(err, errlen, "send: %s", strerror(errno));
 			return -1;
 		}
-		if (hclient_wait(fd, POLLOUT, deadline, err, errlen) == -1)
+		if (util_wait_fd(fd, POLLOUT, deadline, err, errlen) == -1)
 			return -1;
 	}
 	return 0;
@@ -326,10 +288,10 @@ hclient_read(int fd, char *buf, size_t len, int64_t deadline, char *err,
 		if (n >= 0)
 			return n;
 		if (errno != EAGAIN && errno != EINTR) {
-			hclient_err(err, errlen, "recv: %s", strerror(errno));
+			util_errf(err, errlen, "recv: %s", strerror(errno));
 			return -1;
 		}
-		if (hclient_wait(fd, POLLIN, deadline, err, errlen) == -1)
+		if (util_wait_fd(fd, POLLIN, deadline, err, errlen) == -1)
 			return -1;
 	}
 }
@@ -372,7 +334,7 @@ hclient_post(const struct url *u, const struct hclient_opts *o,
 
 	for (;;) {
 		if (got == HCLIENT_RESP_MAX) {
-			hclient_err(err, errlen, "response larger than %d "
+			util_errf(err, errlen, "response larger than %d "
 			    "bytes", HCLIENT_RESP_MAX);
 			goto closefd;
 		}

@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,22 +25,6 @@
 
 #define REMAP_MAP_LINE_MAX	65536	/* one logical autofs map line */
 
-static void remap_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-remap_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen == 0)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-}
-
 int
 remap_normalise(const char *in, char *out, size_t outlen, char *err,
     size_t errlen)
@@ -50,7 +33,7 @@ remap_normalise(const char *in, char *out, size_t outlen, char *err,
 	size_t n = 0, len;
 
 	if (in[0] != '/') {
-		remap_err(err, errlen, "%s: not an absolute path", in);
+		util_errf(err, errlen, "%s: not an absolute path", in);
 		return -1;
 	}
 
@@ -64,7 +47,7 @@ remap_normalise(const char *in, char *out, size_t outlen, char *err,
 			continue;
 		}
 		if (len == 2 && p[0] == '.' && p[1] == '.') {
-			remap_err(err, errlen, "%s: a \"..\" component is "
+			util_errf(err, errlen, "%s: a \"..\" component is "
 			    "not allowed", in);
 			return -1;
 		}
@@ -85,7 +68,7 @@ remap_normalise(const char *in, char *out, size_t outlen, char *err,
 	return 0;
 
 toolong:
-	remap_err(err, errlen, "%s: path too long", in);
+	util_errf(err, errlen, "%s: path too long", in);
 	return -1;
 }
 
@@ -163,7 +146,7 @@ remap_mount_find(const char *file, const char *path, const char *root,
 	FILE *fp;
 
 	if ((fp = fopen(file, "re")) == NULL) {
-		remap_err(err, errlen, "%s: %s", file, strerror(errno));
+		util_errf(err, errlen, "%s: %s", file, strerror(errno));
 		return -1;
 	}
 
@@ -184,7 +167,7 @@ remap_mount_find(const char *file, const char *path, const char *root,
 	}
 
 	if (ferror(fp)) {
-		remap_err(err, errlen, "%s: %s", file, strerror(errno));
+		util_errf(err, errlen, "%s: %s", file, strerror(errno));
 		found = -1;
 	}
 	free(line);
@@ -294,7 +277,7 @@ remap_map_find(const char *file, const char *key, char *loc, size_t loclen,
 	buf_init(&exact);
 	buf_init(&wild);
 	if ((fp = fopen(file, "re")) == NULL) {
-		remap_err(err, errlen, "%s: %s", file, strerror(errno));
+		util_errf(err, errlen, "%s: %s", file, strerror(errno));
 		goto out;
 	}
 
@@ -306,7 +289,7 @@ remap_map_find(const char *file, const char *key, char *loc, size_t loclen,
 		if (lb.len == 0)
 			start = lineno;
 		if (lb.len + n > REMAP_MAP_LINE_MAX) {
-			remap_err(err, errlen, "%s:%d: line too long", file,
+			util_errf(err, errlen, "%s:%d: line too long", file,
 			    start);
 			goto out;
 		}
@@ -324,7 +307,7 @@ remap_map_find(const char *file, const char *key, char *loc, size_t loclen,
 		buf_reset(&lb);
 	}
 	if (ferror(fp)) {
-		remap_err(err, errlen, "%s: %s", file, strerror(errno));
+		util_errf(err, errlen, "%s: %s", file, strerror(errno));
 		goto out;
 	}
 	if (lb.len > 0 && (buf_puts(&lb, "") == -1 ||
@@ -335,7 +318,7 @@ remap_map_find(const char *file, const char *key, char *loc, size_t loclen,
 	if (exact.len > 0 || wild.len > 0) {
 		if ((size_t)snprintf(loc, loclen, "%s", exact.len > 0 ?
 		    exact.data : wild.data) >= loclen) {
-			remap_err(err, errlen, "%s: location for %s too long",
+			util_errf(err, errlen, "%s: location for %s too long",
 			    file, key);
 			r = -1;
 		} else
@@ -344,7 +327,7 @@ remap_map_find(const char *file, const char *key, char *loc, size_t loclen,
 	goto out;
 
 nomem:
-	remap_err(err, errlen, "%s: out of memory", file);
+	util_errf(err, errlen, "%s: out of memory", file);
 out:
 	if (fp != NULL)
 		fclose(fp);
@@ -412,7 +395,7 @@ remap_path(const struct remap_conf *rc, const char *path, char *out,
 	if (rc->depth >= 1) {
 		if (remap_parts(norm) < rc->depth || remap_split(norm,
 		    rc->depth, root, sizeof(root), &rest) == -1) {
-			remap_err(err, errlen, "%s: fewer than %d parts "
+			util_errf(err, errlen, "%s: fewer than %d parts "
 			    "(DEPTH)", path, rc->depth);
 			return -1;
 		}
@@ -436,19 +419,19 @@ remap_path(const struct remap_conf *rc, const char *path, char *out,
 	if (r == -1)
 		return -1;
 	if (r == 0) {
-		remap_err(err, errlen, "%s: no mapping found for %s", path,
+		util_errf(err, errlen, "%s: no mapping found for %s", path,
 		    rc->depth >= 1 ? root : "any mount point");
 		return -1;
 	}
 
 	if ((srv = remap_location_path(dev)) == NULL) {
-		remap_err(err, errlen, "%s: mounted from %s, not a network "
+		util_errf(err, errlen, "%s: mounted from %s, not a network "
 		    "file system: no mapping found", path, dev);
 		return -1;
 	}
 	if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", srv, rest) >=
 	    sizeof(joined)) {
-		remap_err(err, errlen, "%s: mapped path too long", path);
+		util_errf(err, errlen, "%s: mapped path too long", path);
 		return -1;
 	}
 	return remap_normalise(joined, out, outlen, err, errlen);

@@ -4,7 +4,6 @@
  * A URL ending in "/api/v0.5" has that suffix dropped, so a list written
  * with or without the API root reaches the same routes.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -14,22 +13,6 @@
 
 #define URL_API_ROOT	"/api/v0.5"
 #define URL_SEPS	", \t\r\n"
-
-static void url_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-url_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen == 0)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-}
 
 /* Copies S[0..LEN) and a NUL to DST (SIZE bytes); -1 if it does not fit. */
 static int
@@ -139,7 +122,7 @@ url_parse(const char *s, size_t len, struct url *u, char *err,
 	return 0;
 
 bad:
-	url_err(err, errlen, "URL %.*s: %s", (int)len, s, why);
+	util_errf(err, errlen, "URL %.*s: %s", (int)len, s, why);
 	return -1;
 }
 
@@ -157,7 +140,7 @@ url_parse_list(const char *const lists[], size_t nlists, struct url *u,
 			if ((len = strcspn(p, URL_SEPS)) == 0)
 				break;
 			if (*n == max) {
-				url_err(err, errlen, "more than %zu URLs",
+				util_errf(err, errlen, "more than %zu URLs",
 				    max);
 				return -1;
 			}
@@ -167,7 +150,7 @@ url_parse_list(const char *const lists[], size_t nlists, struct url *u,
 		}
 	}
 	if (*n == 0) {
-		url_err(err, errlen, "no server URL (LTFSEE_URL) set");
+		util_errf(err, errlen, "no server URL (LTFSEE_URL) set");
 		return -1;
 	}
 	return 0;

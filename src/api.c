@@ -249,6 +249,39 @@ api_pick_library(const struct config_server *cfg, const char *asked,
 }
 
 /*
+ * The library to recall from when the request named none and LIB is the
+ * one its task id hashes to.  That stays the answer whenever it holds a
+ * copy of the file (or the tapes do not say), so tasks land where they
+ * did with the Python version; otherwise the first configured library
+ * that holds a copy, since "eeadm recall -l" cannot read a file from a
+ * library without one.
+ */
+static const char *
+api_replica_library(const struct config_server *cfg,
+    const struct state_answer *a, const char *lib)
+{
+	const char *have[3], *at;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < 3; i++) {
+		if (a->tapes[i][0] == '\0' ||
+		    (at = strrchr(a->tapes[i], '@')) == NULL)
+			continue;
+		if (strcmp(at + 1, lib) == 0)
+			return lib;
+		have[n++] = at + 1;
+	}
+	for (j = 0; j < n; j++)
+		for (i = 0; i < cfg->nlibraries; i++)
+			if (strcmp(have[j], cfg->libraries[i]) == 0) {
+				log_debug("recall of %s from %s, not %s: no "
+				    "copy there", a->tapes[j], have[j], lib);
+				return cfg->libraries[i];
+			}
+	return lib;
+}
+
+/*
  * Decodes and checks the body of a POST into CTX.  Returns 0, or an HTTP
  * status with REPLY filled.
  */
@@ -341,6 +374,8 @@ api_reply_recall(const struct config_server *cfg, struct api_ctx *ctx,
 	/* Checked when decoded; the configuration may have been reloaded. */
 	if (api_pick_library(cfg, ctx->library, ctx->taskid, &lib) == -1)
 		return api_error(reply, 400, "unknown library");
+	if (ctx->library == NULL && lib != NULL)
+		lib = api_replica_library(cfg, &ctx->answer, lib);
 	msg[0] = '\0';
 	if ((r = recall_submit(ctx->path, lib, msg, sizeof(msg))) != 0)
 		return api_error(reply, r, msg[0] ? msg : "recall refused");

@@ -83,6 +83,7 @@ struct config_key {
 };
 
 static const char *check_abs(const char *);
+static const char *check_prefix(const char *);
 static const char *check_url(const char *);
 static const char *check_hostport(const char *);
 static const char *check_tlsver(const char *);
@@ -154,7 +155,7 @@ static const struct config_key config_keys[] = {
 	    .type = T_U64, .min = 4096, .max = 1 << 30, .def = "16777216" },
 	{ "allowed_paths", "ALLOWED_PATHS", SRV(allowed_paths),
 	    LIST(server.nallowed_paths, CONFIG_MAX_PATHS),
-	    .check = check_abs },
+	    .check = check_prefix },
 	{ "state_dir", "STATE_DIR", SRV(state_dir), .type = T_STRING,
 	    .check = check_abs, .def = LOCALSTATEDIR "/lib/ltfsee-globus" },
 	{ "recall_delay", "RECALL_DELAY", SRV(recall_delay_ms),
@@ -301,6 +302,34 @@ static const char *
 check_abs(const char *v)
 {
 	return v[0] == '/' ? NULL : "not an absolute path";
+}
+
+/*
+ * An allowed_paths entry: absolute and already in the form the API
+ * cleans request paths into (no empty, "." or ".." part; a trailing '/'
+ * is fine), since an entry in any other form could never match.
+ */
+static const char *
+check_prefix(const char *v)
+{
+	const char *p, *seg;
+	size_t len;
+
+	if (v[0] != '/')
+		return "not an absolute path";
+	for (p = v + 1; *p != '\0'; p++) {
+		seg = p;
+		while (*p != '\0' && *p != '/')
+			p++;
+		len = (size_t)(p - seg);
+		if ((len == 0 && *p == '/') || (len == 1 && seg[0] == '.') ||
+		    (len == 2 && seg[0] == '.' && seg[1] == '.'))
+			return "has an empty, \".\" or \"..\" part (requests "
+			    "are matched after cleaning theirs)";
+		if (*p == '\0')
+			break;
+	}
+	return NULL;
 }
 
 static const char *

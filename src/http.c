@@ -21,8 +21,8 @@
  * The writer builds a response with one reservation and a few copies.
  * No locks anywhere; every function is safe in any thread.
  *
- * XXX: a head trickled in tiny chunks is re-scanned from its start each
- * time, O(n^2) in its length; callers should re-run the parser only when
+ * A head trickled in tiny chunks would be re-scanned from its start each
+ * time, O(n^2) in its length; so the server re-runs the parser only when
  * new bytes hold a LF or the buffer has passed a limit.
  */
 #include <errno.h>

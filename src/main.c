@@ -140,6 +140,43 @@ fail:
 	return -1;
 }
 
+/*
+ * The recall queues are made at start, one per library, so a reload
+ * must not change ltfsee_lib: a task hashed to a new library would find
+ * no queue.  When NEXT lists other libraries than RUN, warns and gives
+ * NEXT copies of RUN's.  Returns 0, or -1 without memory (NEXT is then
+ * still whole and freeable).
+ */
+static int
+main_keep_libraries(const struct config *run, struct config *next)
+{
+	const struct config_server *r = &run->server;
+	struct config_server *n = &next->server;
+	char *copy[CONFIG_MAX_LIBRARIES];
+	size_t i;
+	int same = r->nlibraries == n->nlibraries;
+
+	for (i = 0; same && i < r->nlibraries; i++)
+		same = strcmp(r->libraries[i], n->libraries[i]) == 0;
+	if (same)
+		return 0;
+
+	for (i = 0; i < r->nlibraries; i++)
+		if ((copy[i] = strdup(r->libraries[i])) == NULL) {
+			while (i-- > 0)
+				free(copy[i]);
+			return -1;
+		}
+	for (i = 0; i < n->nlibraries; i++)
+		free(n->libraries[i]);
+	for (i = 0; i < r->nlibraries; i++)
+		n->libraries[i] = copy[i];
+	n->nlibraries = r->nlibraries;
+	log_warnx("reload: ltfsee_lib is read at start only; restart to "
+	    "change it (keeping the running list)");
+	return 0;
+}
+
 /* Sets the log level from the configuration and the -v count. */
 static void
 main_set_level(const struct config *c, int verbose)
@@ -333,6 +370,13 @@ main(int argc, char *argv[])
 			    "configuration");
 			continue;
 		}
+		if (main_keep_libraries(cfg, next) == -1) {
+			log_warn("reload");
+			config_free(next);
+			notify_ready("reload failed; running the previous "
+			    "configuration");
+			continue;
+		}
 		if (tls != NULL && tls_server_reload(tls, &next->server, err,
 		    sizeof(err)) == -1)
 			log_warnx("reload: %s; keeping the old certificate",
@@ -340,7 +384,8 @@ main(int argc, char *argv[])
 		/*
 		 * XXX: threads, bind, state_dir, eeadm and the recall and
 		 * state settings are read at start only; a reload changes
-		 * the key, limits, timeouts, paths, libraries and log level.
+		 * the key, limits, timeouts, paths and log level (ltfsee_lib
+		 * is kept, see main_keep_libraries).
 		 */
 		ncfg++;
 		api_set_config(&next->server);

@@ -49,9 +49,13 @@
  * is queued once on restart.  Files in flight at the kill are recalled
  * again (harmless: eeadm recall of a file on disk does nothing).
  *
+ * A file past its retries is answered 500 for RECALL_FORGET_MS, then
+ * tried again, so a fault fixed by an admin heals without a restart.
+ *
  * XXX: failure counts live in memory only; a restart forgets them.
- * XXX: IDLE entries that remember failures are never expired, so a path
- * past its retries stays 500 until the daemon restarts.
+ * XXX: IDLE entries that remember failures are freed only when a later
+ * recall of their path succeeds, so failing paths that are never asked
+ * for again keep a small entry each until a restart.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -84,6 +88,13 @@
 #define RECALL_MIN_WAIT_MS	5
 #define RECALL_SPLIT_BUDGET	64
 #define RECALL_BOUND_FACTOR	10
+/* A file given up on is tried again after this long (an admin fixed it). */
+#define RECALL_FORGET_MS	(3600 * 1000)
+
+/* Small batches must not make a small queue: a transfer is queued whole. */
+#define RECALL_BOUND_MIN	100000
+
+static size_t recall_bound_min = RECALL_BOUND_MIN;
 #define RECALL_PATH_MAX		4096
 #define RECALL_JOURNAL		"recall.journal"
 #define RECALL_LIST_PREFIX	"recall-list."
@@ -99,6 +110,7 @@ struct recall_entry {
 	struct recall_queue	*q;
 	int64_t			 queued_at;
 	unsigned		 fails;
+	int64_t			 failed_at;	/* of the last failure */
 	int			 where;		/* enum recall_where */
 	char			 msgid[16];	/* of the last failure */
 	size_t			 len;
@@ -357,6 +369,13 @@ recall_submit(const char *path, const char *library, char *msg,
 	e = recall_find(q, path, h);
 	if (e != NULL && e->where != RE_IDLE)
 		goto out;
+	/* A file given up on gets a new chance after a while. */
+	if (e != NULL && e->fails > rq.retries &&
+	    rq.ops.now_ms() - e->failed_at >= RECALL_FORGET_MS) {
+		log_info("recall: trying %s again, %d s after it was given up",
+		    path, RECALL_FORGET_MS / 1000);
+		e->fails = 0;
+	}
 	if (e != NULL && e->fails > rq.retries) {
 		rc = recall_msg(msg, msglen, 500, "recall of %s failed %u "
 		    "times, last with eeadm %s", path, e->fails, e->msgid);
@@ -400,6 +419,7 @@ static void
 recall_fail_entry(struct recall_entry *e, const char *msgid)
 {
 	e->fails++;
+	e->failed_at = rq.ops.now_ms();
 	snprintf(e->msgid, sizeof(e->msgid), "%s", msgid);
 	recall_count_failure(msgid);
 	if (e->fails > rq.retries)
@@ -1052,6 +1072,8 @@ recall_configure(const struct config_server *cfg)
 	    (size_t)cfg->recall_max_files : 1;
 	rq.bound = rq.max_files > SIZE_MAX / RECALL_BOUND_FACTOR ?
 	    SIZE_MAX : rq.max_files * RECALL_BOUND_FACTOR;
+	if (rq.bound < recall_bound_min)
+		rq.bound = recall_bound_min;
 	rq.concurrency = cfg->recall_concurrency > 0 ?
 	    (unsigned)cfg->recall_concurrency : 1;
 	rq.retries = (unsigned)cfg->recall_retries;
@@ -1223,4 +1245,10 @@ recall_test_wait_idle(void)
 	while (rq.nruns > 0)
 		pthread_cond_wait(&rq.done, &rq.lock);
 	pthread_mutex_unlock(&rq.lock);
+}
+
+void
+recall_test_set_bound_min(size_t bound_min)
+{
+	recall_bound_min = bound_min > 0 ? bound_min : RECALL_BOUND_MIN;
 }

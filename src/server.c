@@ -2,16 +2,16 @@
  * server: the listener, the worker threads and the connections.
  *
  * Threads.  A fixed pool of workers shares one epoll instance (the
- * "leader/followers" shape): each worker waits in epoll_wait() for one
- * event, serves it, and waits again.  Every descriptor is registered with
- * EPOLLONESHOT, so an event hands its connection to exactly one worker,
- * and nobody else touches the connection until that worker re-arms it
- * ("parks" it) or closes it.  An idle keep-alive connection is parked in
- * epoll and holds no worker; 1,000 open connections need no more threads
- * than 8.  A request that waits for eeadm holds no worker either: the
- * worker leaves the connection out of epoll, and the state lookup's wake
- * callback pushes it on the resume list and posts an eventfd, which hands
- * it to the next free worker.
+ * "leader/followers" shape): each worker waits in epoll_wait() for a
+ * few events, serves them in turn, and waits again.  Every descriptor is
+ * registered with EPOLLONESHOT, so an event hands its connection to
+ * exactly one worker, and nobody else touches the connection until that
+ * worker re-arms it ("parks" it) or closes it.  An idle keep-alive
+ * connection is parked in epoll and holds no worker; 1,000 open
+ * connections need no more threads than 8.  A request that waits for
+ * eeadm holds no worker either: the worker leaves the connection out of
+ * epoll, and the state lookup's wake callback pushes it on the resume
+ * list and posts an eventfd, which hands it to the next free worker.
  *
  * Deadlines.  Each parked connection carries one absolute deadline: the
  * header deadline (set when the first byte of a request arrives, never
@@ -62,6 +62,7 @@
 #define SERVER_READ_CHUNK	16384
 #define SERVER_LINGER_MS	2000
 #define SERVER_REAP_MS		250
+#define SERVER_EVENTS		4
 
 enum conn_phase {
 	CONN_HEAD,		/* waiting for (more of) a request head */
@@ -79,10 +80,14 @@ struct conn {
 	int		 served;	/* requests answered so far */
 	int		 eof;
 	int		 drained;	/* the last plain read was short */
+	int		 handshaken;	/* the TLS handshake deadline is over */
+	size_t		 scanned;	/* head bytes the parser has seen */
+	size_t		 line_start;	/* where the head's last line starts */
 	char		*in;
 	size_t		 in_len;
 	size_t		 in_cap;
 	struct http_request req;
+	const char	*parsed_in;	/* the buffer req points into */
 	size_t		 need;		/* head + body, once the head is in */
 	int64_t		 started_ms;	/* when the request's head began */
 	struct api_ctx	 api;
@@ -520,13 +525,21 @@ conn_fail(struct conn *c, int status, const char *why)
 	if (json_append_message(&body, why) == -1 ||
 	    http_write_response(&c->out, status, "application/json", NULL,
 	    body.data, body.len, 0, 0) == -1 ||
-	    conn_write(c, c->out.data, c->out.len) == -1 || c->tls != NULL) {
+	    conn_write(c, c->out.data, c->out.len) == -1) {
 		buf_free(&body);
 		conn_close(c);
 		return;
 	}
 	buf_free(&body);
 
+	/*
+	 * TLS ends with close_notify; what the client still sends is then
+	 * drained as raw bytes, like plain HTTP.
+	 */
+	if (c->tls != NULL) {
+		tls_conn_close(c->tls, util_now_ms() + 1000);
+		c->tls = NULL;
+	}
 	shutdown(c->fd, SHUT_WR);
 	c->phase = CONN_LINGER;
 	c->in_len = 0;
@@ -611,6 +624,8 @@ conn_dispatch(struct conn *c)
 	memmove(c->in, c->in + c->need, c->in_len - c->need);
 	c->in_len -= c->need;
 	c->need = 0;
+	c->scanned = 0;
+	c->line_start = 0;
 	c->sent_continue = 0;
 	c->phase = CONN_HEAD;
 	return 0;
@@ -627,6 +642,31 @@ conn_continue(struct conn *c)
 		return 0;
 	c->sent_continue = 1;
 	return conn_write(c, cont, sizeof(cont) - 1);
+}
+
+/*
+ * 1 when the head parser has something new to say: a line ended since
+ * the last look, or a line or the head passed its limit.  Bytes in the
+ * middle of a line change nothing, so a head trickled in tiny pieces
+ * costs one parse per line, not one per piece.
+ */
+static int
+conn_head_worth_parsing(struct conn *c, const struct http_limits *lim)
+{
+	size_t small = lim->max_request_line < lim->max_header_line ?
+	    lim->max_request_line : lim->max_header_line;
+	const char *lf;
+
+	if (c->in_len <= c->scanned)
+		return 0;
+	lf = memrchr(c->in + c->scanned, '\n', c->in_len - c->scanned);
+	c->scanned = c->in_len;
+	if (lf != NULL) {
+		c->line_start = (size_t)(lf - c->in) + 1;
+		return 1;
+	}
+	return c->in_len - c->line_start > small ||
+	    c->in_len > lim->max_header_size;
 }
 
 /*
@@ -649,7 +689,7 @@ conn_advance(struct conn *c)
 
 	for (;;) {
 		if (c->phase == CONN_HEAD) {
-			if (c->in_len == 0)
+			if (!conn_head_worth_parsing(c, &lim))
 				return 0;
 			r = http_parse_head(c->in, c->in_len, &lim, &c->req,
 			    &why);
@@ -662,6 +702,7 @@ conn_advance(struct conn *c)
 			}
 			c->need = c->req.head_len + c->req.content_length;
 			c->phase = CONN_BODY;
+			c->parsed_in = c->in;
 			conn_set_deadline(c,
 			    util_now_ms() + cs->body_timeout_ms);
 		}
@@ -676,11 +717,11 @@ conn_advance(struct conn *c)
 
 		/*
 		 * c->req points into c->in, which conn_fill() may have moved
-		 * (realloc) while the body came: parse the head again (same
-		 * bytes, same answer) so that it points into the buffer.
+		 * (realloc) while the body came: then parse the head again
+		 * (same bytes, same answer) so that it points into the buffer.
 		 */
-		if (http_parse_head(c->in, c->in_len, &lim, &c->req,
-		    &why) != 1) {
+		if (c->in != c->parsed_in && http_parse_head(c->in, c->in_len,
+		    &lim, &c->req, &why) != 1) {
 			conn_close(c);
 			return 1;
 		}
@@ -757,10 +798,19 @@ conn_serve(struct conn *c)
 
 	/*
 	 * Idle between requests: the keep-alive timeout.  Before the first
-	 * request the accept-time deadline (header or handshake) stands.
+	 * request the accept-time deadline stands, except that a finished
+	 * handshake trades the handshake deadline for the header deadline,
+	 * once (so stray records cannot keep pushing it back).
 	 */
 	if (c->in_len == 0 && c->phase == CONN_HEAD && c->served > 0)
 		conn_set_deadline(c, util_now_ms() + cs->keepalive_timeout_ms);
+	else if (c->tls != NULL && !c->handshaken &&
+	    tls_conn_established(c->tls)) {
+		c->handshaken = 1;
+		if (c->in_len == 0 && c->served == 0)
+			conn_set_deadline(c, util_now_ms() +
+			    cs->header_timeout_ms);
+	}
 	conn_park(c, c->deadline_ms);
 }
 
@@ -805,48 +855,59 @@ resume_pop(void)
 	return c;
 }
 
+/*
+ * Serves one event.  Returns -1 when the worker must stop, else 0.
+ */
+static int
+server_event(void *data)
+{
+	struct conn *c;
+	uint64_t v;
+
+	if (data == &tag_stop)
+		return -1;
+	if (data == &tag_listener) {
+		server_accept();
+		if (!__atomic_load_n(&server_stopping, __ATOMIC_RELAXED))
+			server_arm(server_lfd, &tag_listener, EPOLL_CTL_MOD);
+		return 0;
+	}
+	if (data == &tag_resume) {
+		/* A semaphore eventfd: one read, one connection. */
+		c = NULL;
+		if (read(server_resume_fd, &v, sizeof(v)) == sizeof(v))
+			c = resume_pop();
+		server_arm(server_resume_fd, &tag_resume, EPOLL_CTL_MOD);
+		if (c != NULL)
+			conn_resume(c);
+		return 0;
+	}
+	conn_serve(data);
+	return 0;
+}
+
+/*
+ * A worker takes a few events per wake-up: each is its own (one-shot),
+ * and serving them in a row saves the thread switches that dominate
+ * small keep-alive requests.  Few, so that one slow event delays little.
+ */
 static void *
 server_worker(void *arg)
 {
-	struct epoll_event ev;
-	struct conn *c;
-	uint64_t v;
-	int n;
+	struct epoll_event ev[SERVER_EVENTS];
+	int i, n, stop = 0;
 
-	for (;;) {
-		n = epoll_wait(server_epfd, &ev, 1, -1);
+	while (!stop) {
+		n = epoll_wait(server_epfd, ev, SERVER_EVENTS, -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("epoll_wait");
 			break;
 		}
-		if (n == 0)
-			continue;
-
-		if (ev.data.ptr == &tag_stop)
-			break;
-		if (ev.data.ptr == &tag_listener) {
-			server_accept();
-			if (!__atomic_load_n(&server_stopping,
-			    __ATOMIC_RELAXED))
-				server_arm(server_lfd, &tag_listener,
-				    EPOLL_CTL_MOD);
-			continue;
-		}
-		if (ev.data.ptr == &tag_resume) {
-			/* A semaphore eventfd: one read, one connection. */
-			c = NULL;
-			if (read(server_resume_fd, &v, sizeof(v)) ==
-			    sizeof(v))
-				c = resume_pop();
-			server_arm(server_resume_fd, &tag_resume,
-			    EPOLL_CTL_MOD);
-			if (c != NULL)
-				conn_resume(c);
-			continue;
-		}
-		conn_serve(ev.data.ptr);
+		for (i = 0; i < n; i++)
+			if (server_event(ev[i].data.ptr) == -1)
+				stop = 1;
 	}
 	return NULL;
 }

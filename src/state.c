@@ -415,6 +415,8 @@ state_forget(const char *path)
  * Publishes the answers of the pending records on LIST (linked by next):
  * takes them out of the pending table and caches the successes under
  * the lock, then, unlocked, writes each waiter's answer and wakes it.
+ * A 502 (eeadm failed or said something unreadable: a fault on the
+ * server's side, invisible to the admin otherwise) is logged at warning.
  * Frees LIST.
  */
 static void
@@ -433,6 +435,8 @@ state_finish(struct state_pending *list)
 
 	for (p = list; p != NULL; p = pnext) {
 		pnext = p->next;
+		if (p->answer.status == 502)
+			log_warnx("%s", p->answer.message);
 		for (w = p->waiters; w != NULL; w = wnext) {
 			wnext = w->next;
 			*w->ans = p->answer;
@@ -510,8 +514,8 @@ state_judge_single(struct state_pending *p, int rc,
 	err = state_bytes(&r->err);
 	elen = strcspn(err, "\n");
 	state_fail(&p->answer, 502, "eeadm file state said nothing of %s "
-	    "(exit %d)%s%.*s", p->path, r->status, elen ? ": " : "",
-	    (int)(elen > 120 ? 120 : elen), err);
+	    "(%s %d)%s%.*s", p->path, r->exited ? "exit" : "killed by signal",
+	    r->status, elen ? ": " : "", (int)(elen > 120 ? 120 : elen), err);
 }
 
 /* Runs eeadm file state -s for N paths; returns as eeadm_run(). */
@@ -555,6 +559,67 @@ state_ask_one(struct state_pending *p)
 }
 
 /*
+ * 1 when a line of BUF names PATH (as a whole word) and says it does not
+ * exist, so a batch's error output answers 404 without asking again.
+ */
+static int
+state_said_missing(const char *buf, size_t len, const char *path)
+{
+	const char *line = buf, *end = buf + len, *nl, *hit;
+	size_t plen = strlen(path);
+	char after;
+
+	for (; line < end; line = nl + 1) {
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end;
+		hit = memmem(line, (size_t)(nl - line), path, plen);
+		if (hit == NULL || (hit > line && hit[-1] != ' ' &&
+		    hit[-1] != '\'' && hit[-1] != '"'))
+			continue;
+		after = hit + plen < nl ? hit[plen] : '\n';
+		if (after != '\n' && after != ' ' && after != '.' &&
+		    after != ':' && after != '\'' && after != '"' &&
+		    after != '\r')
+			continue;
+		if (eeadm_says_not_found(line, (size_t)(nl - line)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * What a batch run that left paths unanswered says of them as a whole:
+ * 0 when each must be asked alone (eeadm exited non-zero, so one missing
+ * file may have failed the rest), or 502 with the reason in A when
+ * asking again cannot help (it crashed, or exited 0 with nothing
+ * readable for any path: a broken eeadm stays broken, and a run per path
+ * would cost minutes).
+ */
+static int
+state_judge_batch(int rc, const struct eeadm_result *r, int answered,
+    struct state_answer *a)
+{
+	const char *err = state_bytes(&r->err);
+	int elen = (int)strcspn(err, "\n");
+
+	if (elen > 120)
+		elen = 120;
+	if (rc == -1)
+		state_fail(a, 502, "eeadm could not be run");
+	else if (r->timed_out)
+		return 0;
+	else if (!r->exited)
+		state_fail(a, 502, "eeadm file state was killed by signal %d",
+		    r->status);
+	else if (r->status == 0 && !answered)
+		state_fail(a, 502, "eeadm file state printed no state line%s"
+		    "%.*s", elen ? ": " : "", elen, err);
+	else
+		return 0;
+	return 502;
+}
+
+/*
  * Looks up the N paths of BATCH with one run, then the ones it did not
  * answer one at a time; publishes every answer.  Called unlocked.
  */
@@ -563,10 +628,11 @@ state_ask(struct state_pending *batch, size_t n)
 {
 	struct state_pending *p, *next, *done = NULL, *again = NULL;
 	struct eeadm_file_state fs;
+	struct state_answer verdict;
 	struct eeadm_result r;
 	const char **paths;
 	size_t i = 0;
-	int rc, f, hung = 0;
+	int rc, f, whole, hung = 0;
 
 	if (n == 1) {
 		state_ask_one(batch);
@@ -597,6 +663,32 @@ state_ask(struct state_pending *batch, size_t n)
 		p->next = done;
 		done = p;
 	}
+	/*
+	 * The unanswered: all 502 when the run as a whole was broken; 404
+	 * at once where the error output names the file as missing; the
+	 * rest asked alone.
+	 */
+	whole = state_judge_batch(rc, &r, done != NULL, &verdict);
+	for (p = again, again = NULL; p != NULL; p = next) {
+		next = p->next;
+		if (whole != 0)
+			p->answer = verdict;
+		else if (rc == 0 && r.exited && r.status != 0 &&
+		    (state_said_missing(state_bytes(&r.err), r.err.len,
+		    p->path) || state_said_missing(state_bytes(&r.out),
+		    r.out.len, p->path)))
+			state_fail(&p->answer, 404, "%s: no such file",
+			    p->path);
+		else {
+			p->next = again;
+			again = p;
+			continue;
+		}
+		p->next = done;
+		done = p;
+	}
+	if (whole != 0)
+		log_warnx("state: %s", verdict.message);
 	eeadm_result_free(&r);
 	state_finish(done);
 

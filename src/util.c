@@ -2,7 +2,9 @@
  * util: see util.h.  No locks; every function is safe in any thread.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,4 +179,41 @@ util_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 	for (i = 0; i < alen; i++)
 		d |= x[i] ^ y[i];
 	return d == 0;
+}
+
+void
+util_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen == 0)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(err, errlen, fmt, ap) < 0)
+		err[0] = '\0';
+	va_end(ap);
+}
+
+int
+util_wait_fd(int fd, short events, int64_t deadline_ms, char *err,
+    size_t errlen)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int64_t left;
+	int r;
+
+	for (;;) {
+		left = deadline_ms - util_now_ms();
+		if (left <= 0) {
+			util_errf(err, errlen, "timed out");
+			return -1;
+		}
+		r = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR) {
+			util_errf(err, errlen, "poll: %s", strerror(errno));
+			return -1;
+		}
+	}
 }

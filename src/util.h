@@ -45,6 +45,18 @@ int	util_parse_u64(const char *, uint64_t min, uint64_t max,
 int	util_parse_seconds(const char *, int64_t min_ms, int64_t max_ms,
 	    int64_t *out_ms);
 
+/* Formats a reason into ERR (ERRLEN bytes, cut to fit); for "err" args. */
+void	util_errf(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Waits until FD is ready for EVENTS (poll(2) bits) or DEADLINE_MS (the
+ * util_now_ms() clock) passes.  Returns 0, or -1 with a reason in ERR
+ * ("timed out", or the poll fault).
+ */
+int	util_wait_fd(int fd, short events, int64_t deadline_ms, char *err,
+	    size_t errlen);
+
 /* 1 if the two byte strings are equal; time depends only on the lengths. */
 int	util_ct_equal(const void *, size_t, const void *, size_t);
 

@@ -421,6 +421,25 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* One file per recall still queues a whole transfer, not ten files. */
+START_TEST(test_full_floor)
+{
+	char name[16];
+	int i;
+
+	setup();
+	cfg.recall_max_files = 1;
+	recall_test_set_bound_min(0);
+	start();
+	gate(1);
+	for (i = 0; i < 50; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		ck_assert_int_eq(submit(mkfile(name), NULL), 0);
+	}
+	stop();
+}
+END_TEST
+
 /* More than 10 x recall_max_files queued: 503. */
 START_TEST(test_full)
 {
@@ -429,6 +448,7 @@ START_TEST(test_full)
 
 	setup();
 	cfg.recall_max_files = 2;
+	recall_test_set_bound_min(1);
 	start();
 	gate(1);
 	ck_assert_int_eq(submit(mkfile("r0"), NULL), 0);
@@ -568,6 +588,12 @@ START_TEST(test_task_rows)
 	ck_assert_uint_eq(s.failures, 2);
 	ck_assert_str_eq(s.fails[0].msgid, "GLESL401E");
 	ck_assert_uint_eq(s.fails[0].count, 2);
+
+	/* An hour later it gets a new chance. */
+	advance(3600 * 1000 - 2000);
+	ck_assert_int_eq(recall_submit(c, NULL, msg, sizeof(msg)), 500);
+	advance(2000);
+	ck_assert_int_eq(submit(c, NULL), 0);
 	stop();
 }
 END_TEST
@@ -746,6 +772,7 @@ recall_suite(void)
 	tcase_add_loop_test(tc, test_argv, 0, nitems(argv_cases));
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_full_floor);
 	tcase_add_loop_test(tc, test_split, 0, nitems(split_cases));
 	tcase_add_test(tc, test_task_rows);
 	tcase_add_test(tc, test_deleted);

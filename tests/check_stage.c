@@ -133,6 +133,15 @@ static const struct {
 	{ "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 0, -1, 0, NULL },
 	{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"
 	    "ab", 0, -1, 0, NULL },
+	/* Interim 1xx answers come before the final one (RFC 9110 15.2). */
+	{ "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 CREATED\r\n"
+	    "Content-Length: 2\r\n\r\n{}", 0, 1, 201, "{}" },
+	{ "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n"
+	    "Link: x\r\n\r\nHTTP/1.1 404 NOT FOUND\r\nContent-Length: 0\r\n"
+	    "\r\n", 0, 1, 404, "" },
+	{ "HTTP/1.1 100 Continue\r\n\r\n", 0, 0, 0, NULL },
+	{ "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201", 0, 0, 0, NULL },
+	{ "HTTP/1.1 100 Continue\r\n\r\n", 1, -1, 0, NULL },
 };
 
 START_TEST(test_parse)

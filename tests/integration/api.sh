@@ -6,7 +6,8 @@ g="$work/gpfs"
 mkdir -p "$g/dir"
 weird1="$g/dir/a b \"q\" \$(id);*"
 weird2="$g/dir/-rf"
-for f in res pre mig "$weird1" "$weird2" garb empt hang crsh unk; do
+for f in res pre mig "$weird1" "$weird2" garb empt hang crsh unk onlib1 \
+    onlib2; do
 	case $f in /*) p=$f ;; *) p=$g/$f ;; esac
 	echo data > "$p"
 done
@@ -19,6 +20,8 @@ tab=$(printf '\t')
 	printf '%s\tM\n' "$weird2"
 	printf '%s\tX\n' "$g/unk"
 	for f in garb empt hang crsh; do printf '%s\tP\n' "$g/$f"; done
+	printf '%s\tM\tVOL001@POOL_A@lib1\n' "$g/onlib1"
+	printf '%s\tM\tVOL002@POOL_B@lib2\n' "$g/onlib2"
 } > "$FAKE_EEADM_DIR/states"
 
 daemon_config "ltfsee_lib = lib1 lib2" "allowed_paths = $g" \
@@ -83,6 +86,24 @@ while [ -n "$(ls "$work/state" | grep -v journal)" ] && [ $i -lt 50 ]; do
 done
 expect "recall list removed after the run" "" \
     "$(ls "$work/state" | grep -v journal)"
+
+# With no library asked, the task's library is used when it holds a
+# copy; a file whose only copy is elsewhere goes to that library.
+for f in onlib1 onlib2; do
+	api POST $GR "{\"path\": \"$g/$f\", \"globus_taskid\": \"t1\"}"
+	expect "recall $f: archived" '{"state": "archived"}' "$body"
+done
+for f in onlib1 onlib2; do
+	i=0
+	while ! grep -lx "$g/$f" "$FAKE_EEADM_DIR"/call.*.list >/dev/null \
+	    2>&1 && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	l=$(grep -lx "$g/$f" "$FAKE_EEADM_DIR"/call.*.list | head -n 1)
+	expect "recall of $f asks its own library" "lib${f#onlib}" \
+	    "$(sed -n '4p' "${l%.list}")"
+done
 
 # Missing files, bad bodies, bad paths: 4xx with a message, no eeadm.
 api POST $FS "$(json_path "$g/nothere")"

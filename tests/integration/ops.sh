@@ -47,17 +47,19 @@ sed "s|^eeadm = .*|eeadm = $work/eeadm-env|" "$work/ltfsee-globus.ini" \
 
 # --- systemd notifications over a path and an abstract socket ---------
 for addr in "$work/notify.sock" "@ltfsee-it-$$"; do
-	"$listen" "$addr" 30 > "$work/notify.out" &
+	# A file per listener: an earlier one may not have exited yet.
+	nout="$work/notify.$(printf '%s' "$addr" | cksum | cut -d' ' -f1).out"
+	"$listen" "$addr" 30 > "$nout" &
 	lpid=$!
-	wait_for "$work/notify.out" '^listening$' ||
+	wait_for "$nout" '^listening$' ||
 	    not_ok "listener started ($addr)"
 	export NOTIFY_SOCKET="$addr" WATCHDOG_USEC=200000
 	daemon_start
 	unset NOTIFY_SOCKET WATCHDOG_USEC
-	if wait_for "$work/notify.out" '^READY=1 STATUS=serving on '; then
+	if wait_for "$nout" '^READY=1 STATUS=serving on '; then
 		ok "READY=1 with a STATUS ($addr)"; else
-		not_ok "READY=1 with a STATUS ($addr)" "$(cat "$work/notify.out")"; fi
-	if wait_for "$work/notify.out" '^WATCHDOG=1 $'; then
+		not_ok "READY=1 with a STATUS ($addr)" "$(cat "$nout")"; fi
+	if wait_for "$nout" '^WATCHDOG=1 $'; then
 		ok "watchdog pings ($addr)"; else
 		not_ok "watchdog pings ($addr)"; fi
 	wait_for "$work/eeadm.env" 'PATH=' ||
@@ -66,20 +68,20 @@ for addr in "$work/notify.sock" "@ltfsee-it-$$"; do
 	    "" "$(grep -E '^(NOTIFY_SOCKET|WATCHDOG_)' "$work/eeadm.env")"
 	rm -f "$work/eeadm.env"
 	kill -HUP "$daemon_pid"
-	if wait_for "$work/notify.out" '^RELOADING=1 MONOTONIC_USEC=[0-9]+ $' &&
-	    wait_for "$work/notify.out" '^READY=1 STATUS=configuration reloaded'
+	if wait_for "$nout" '^RELOADING=1 MONOTONIC_USEC=[0-9]+ $' &&
+	    wait_for "$nout" '^READY=1 STATUS=configuration reloaded'
 	then ok "SIGHUP: RELOADING=1 then READY=1 ($addr)"; else
 		not_ok "SIGHUP: RELOADING=1 then READY=1 ($addr)" \
-		    "$(cat "$work/notify.out")"; fi
+		    "$(cat "$nout")"; fi
 	order=$(grep -nE '^(RELOADING|READY=1 STATUS=conf)' \
-	    "$work/notify.out" | cut -d: -f1 | tr '\n' ' ')
+	    "$nout" | cut -d: -f1 | tr '\n' ' ')
 	expect_match "RELOADING=1 comes before READY=1 ($addr)" \
 	    '^[0-9]+ [0-9]+ $' "$order"
 	[ "${order%% *}" -lt "$(echo "$order" | cut -d' ' -f2)" ] ||
 	    not_ok "RELOADING line before READY line"
 	kill -TERM "$daemon_pid"
 	if wait "$lpid"; then ok "SIGTERM: STOPPING=1 ($addr)"; else
-		not_ok "SIGTERM: STOPPING=1 ($addr)" "$(cat "$work/notify.out")"; fi
+		not_ok "SIGTERM: STOPPING=1 ($addr)" "$(cat "$nout")"; fi
 	daemon_stop
 done
 

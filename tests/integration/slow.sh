@@ -44,4 +44,32 @@ expect "1000 keep-alive connections served" \
 expect "no thread per connection" "$threads" \
     "$(ls /proc/$daemon_pid/task | wc -l)"
 
+# A body that stops coming is dropped at the body deadline.
+daemon_stop
+daemon_config "threads = 2" "header_timeout = 2" "body_timeout = 1" \
+    "max_connections = 20"
+daemon_start
+t0=$(date +%s)
+reply=$(printf 'POST /api/v0.5/file_state/file_state HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{"pa' |
+    timeout 10 curl -s -m 8 telnet://127.0.0.1:$port 2>/dev/null)
+t1=$(date +%s)
+expect "stalled body: closed without an answer" "" "$reply"
+if [ $((t1 - t0)) -lt 5 ]; then ok "stalled body dropped on time"
+else not_ok "stalled body dropped on time" "$((t1 - t0)) s"; fi
+
+# Over max_connections: 503 and close, and the daemon serves again after.
+"$lt" hold "$port" 20 silent 4 > "$work/hold.out" &
+hpid=$!
+i=0
+until grep -q opened= "$work/hold.out" || [ $i -ge 50 ]; do
+	sleep 0.1; i=$((i + 1)); done
+raw 'GET /api/v0.5/ HTTP/1.1\r\nHost: t\r\n\r\n'
+expect "over max_connections: 503" "HTTP/1.1 503 Service Unavailable" \
+    "$status_line"
+expect_match "503 body is JSON" '^\{"message": ".+"\}$' \
+    "$(printf '%s\n' "$reply" | tail -n 1)"
+wait "$hpid"
+api GET /api/v0.5/ ""
+expect "served once they are gone" 200 "$status"
+
 finish

@@ -9,6 +9,16 @@
  *	server to close the N.  Prints:
  *	  opened=N served_ms=T closed=C last_close_ms=L
  *
+ *   loadtool hold PORT N silent|trickle|record|hello SECONDS
+ *	For servers this tool cannot talk to (TLS): opens N connections,
+ *	prints "opened=N" at once, then per connection sends nothing
+ *	(silent), one byte of a request head a second (trickle), the
+ *	5-byte record header of a TLS ClientHello and nothing more
+ *	(record), or a TLS ClientHello one byte a second (hello).  Waits
+ *	up to SECONDS for the server to close the N; meanwhile the caller
+ *	times its own request.  Prints:
+ *	  closed=C last_close_ms=L
+ *
  *   loadtool keepalive PORT N ROUNDS
  *	Opens N keep-alive connections and sends ROUNDS requests on each,
  *	one at a time per connection, all connections at once.  Prints:
@@ -171,6 +181,99 @@ cmd_slow(int n, int trickle, int secs)
 	    opened, served, closed, last);
 	free(fds);
 	free(closed_at);
+	return 0;
+}
+
+/*
+ * Writes a TLS 1.2 ClientHello record (ECDHE suites, P-256) into OUT
+ * (at least 128 bytes).  Returns its length.
+ */
+static size_t
+client_hello(unsigned char *out)
+{
+	static const unsigned char body[] = {
+		0x03, 0x03,				/* TLS 1.2 */
+		[34] = 0,				/* no session id */
+		0x00, 0x06, 0xc0, 0x2b, 0xc0, 0x2f, 0xcc, 0xa8,
+		0x01, 0x00,				/* no compression */
+		0x00, 0x18,				/* extensions */
+		0x00, 0x0a, 0x00, 0x04, 0x00, 0x02, 0x00, 0x17,
+		0x00, 0x0d, 0x00, 0x06, 0x00, 0x04, 0x04, 0x03, 0x04, 0x01,
+		0x00, 0x0b, 0x00, 0x02, 0x01, 0x00,
+	};
+	size_t n = sizeof(body), i;
+
+	out[0] = 22;				/* handshake record */
+	out[1] = 3;
+	out[2] = 1;
+	out[3] = (unsigned char)((n + 4) >> 8);
+	out[4] = (unsigned char)(n + 4);
+	out[5] = 1;				/* ClientHello */
+	out[6] = 0;
+	out[7] = (unsigned char)(n >> 8);
+	out[8] = (unsigned char)n;
+	memcpy(out + 9, body, n);
+	for (i = 0; i < 32; i++)		/* the client random */
+		out[11 + i] = (unsigned char)(rand() & 0xff);
+	return 9 + n;
+}
+
+static int
+cmd_hold(int n, const char *mode, int secs)
+{
+	static const char head[] = "GET /api/v0.5/ HTTP/1.1\r\nHost: t\r\n";
+	unsigned char hello[128];
+	size_t hello_len = client_hello(hello);
+	int *fds = calloc((size_t)n, sizeof(int));
+	long long *closed_at = calloc((size_t)n, sizeof(long long));
+	long long start, last = 0, next_byte;
+	int i, opened = 0, closed = 0, sent = 0, drip;
+	ssize_t r;
+	char c;
+
+	if (fds == NULL || closed_at == NULL)
+		return 1;
+	drip = strcmp(mode, "trickle") == 0 || strcmp(mode, "hello") == 0;
+	for (i = 0; i < n; i++) {
+		if ((fds[i] = dial()) == -1)
+			continue;
+		opened++;
+		fcntl(fds[i], F_SETFL, O_NONBLOCK);
+		if (strcmp(mode, "record") == 0)
+			(void)!send(fds[i], hello, 5, MSG_NOSIGNAL);
+	}
+	printf("opened=%d\n", opened);
+	fflush(stdout);
+	start = now_ms();
+
+	next_byte = start;
+	while (closed < opened && now_ms() - start < secs * 1000LL) {
+		if (drip && now_ms() >= next_byte) {
+			for (i = 0; i < n; i++)
+				if (fds[i] != -1 && closed_at[i] == 0)
+					(void)!send(fds[i], mode[0] == 'h' ?
+					    (const char *)hello +
+					    sent % hello_len :
+					    head + sent % (sizeof(head) - 1),
+					    1, MSG_NOSIGNAL);
+			sent++;
+			next_byte += 1000;
+		}
+		for (i = 0; i < n; i++) {
+			if (fds[i] == -1 || closed_at[i] != 0)
+				continue;
+			while ((r = recv(fds[i], &c, 1, 0)) == 1)
+				;	/* an alert before the close */
+			if (r == 0 || (errno != EAGAIN &&
+			    errno != EWOULDBLOCK)) {
+				closed_at[i] = now_ms();
+				last = closed_at[i] - start;
+				closed++;
+			}
+		}
+		usleep(50000);
+	}
+	printf("closed=%d last_close_ms=%lld\n", closed, last);
 	return 0;
 }
 
@@ -411,6 +514,10 @@ main(int argc, char *argv[])
 		return cmd_slow(num(argv[3]), strcmp(argv[4], "trickle") == 0,
 		    num(argv[5]));
 	}
+	if (argc == 6 && strcmp(argv[1], "hold") == 0) {
+		port = num(argv[2]);
+		return cmd_hold(num(argv[3]), argv[4], num(argv[5]));
+	}
 	if (argc == 5 && strcmp(argv[1], "keepalive") == 0) {
 		port = num(argv[2]);
 		return cmd_keepalive(num(argv[3]), num(argv[4]));
@@ -423,6 +530,8 @@ main(int argc, char *argv[])
 		    argv[6]);
 	}
 	fprintf(stderr, "usage: loadtool slow PORT N silent|trickle SECONDS\n"
+	    "       loadtool hold PORT N silent|trickle|record|hello "
+	    "SECONDS\n"
 	    "       loadtool keepalive PORT N ROUNDS\n"
 	    "       loadtool recall PORT KEY CLIENTS ROUNDS LISTFILE\n"
 	    "       loadtool freeport\n");
