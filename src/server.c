@@ -290,7 +290,9 @@ server_accept(void)
 		if (fd == -1) {
 			if (errno == EINTR)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    !__atomic_load_n(&server_stopping,
+			    __ATOMIC_RELAXED))
 				log_warn("accept");
 			return;
 		}
@@ -1032,12 +1034,16 @@ server_stop(int64_t deadline_ms)
 	size_t i;
 	int64_t left;
 
-	/* Stop accepting; the reaper shuts idle connections down. */
+	/*
+	 * Stop accepting; the reaper shuts idle connections down.  A
+	 * worker may be in accept() on the listener right now: shutdown()
+	 * stops the listening (new connections are refused) but keeps the
+	 * descriptor, which is closed only once the workers are gone.
+	 */
 	__atomic_store_n(&server_stopping, 1, __ATOMIC_RELAXED);
 	if (server_lfd != -1) {
 		epoll_ctl(server_epfd, EPOLL_CTL_DEL, server_lfd, NULL);
-		close(server_lfd);
-		server_lfd = -1;
+		shutdown(server_lfd, SHUT_RDWR);
 	}
 
 	pthread_mutex_lock(&conn_lock);
@@ -1067,6 +1073,10 @@ server_stop(int64_t deadline_ms)
 		pthread_join(server_workers[i], NULL);
 	free(server_workers);
 	server_workers = NULL;
+	if (server_lfd != -1) {
+		close(server_lfd);
+		server_lfd = -1;
+	}
 }
 
 void

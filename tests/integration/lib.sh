@@ -54,6 +54,9 @@ sanitizer_check() {
 	fi
 	for v in "$work"/valgrind.*; do
 		[ -f "$v" ] || continue
+		# A child's log (before it runs eeadm) has no summary.
+		grep -q 'ERROR SUMMARY' "$v" &&
+		    echo "# valgrind: $(grep -h 'ERROR SUMMARY' "$v")"
 		if grep -Eq 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$v"
 		then
 			echo "not ok - valgrind report from the daemon:"
