@@ -184,6 +184,11 @@ else
 	ok "debug: key not logged"
 fi
 
+h=$("$stage" -h)
+expect_match "-h names the environment" \
+    "GLOBUS_STAGE_PATH.*GLOBUS_STAGE_TASKID" "$h"
+expect_match "-h names the settings" "LTFSEE_URL, AUTH_KEY" "$h"
+
 v=$("$stage" -V)
 expect_match "-V" "^ltfsee-globus-stage [0-9]" "$v"
 
