@@ -14,7 +14,9 @@
  * process.  With verification off, a small X.509 class (ctls_nv_*) takes
  * the key of the first certificate of the chain and checks nothing else.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +43,9 @@ struct ctls {
 	br_ssl_client_context	 sc;
 	br_x509_minimal_context	 xc;
 	struct ctls_nv		 nv;
+	int			 handshake;	/* ctls_open running */
+	int			 ip_host;	/* host is an IP literal */
+	int			 ca_file_set;	/* CA_FILE given */
 	unsigned char		 iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
@@ -300,21 +305,37 @@ out:
 	return r;
 }
 
-/* A sentence for a BearSSL error code. */
-static const char *
-ctls_strerror(int code)
+const char *
+ctls_message(int code, int handshake, int ip_host, int ca_file_set)
 {
 	switch (code) {
 	case BR_ERR_X509_NOT_TRUSTED:
-		return "server certificate not trusted (CA_FILE)";
+		return ca_file_set ? "server certificate not trusted: its CA "
+		    "is not in CA_FILE" : "server certificate not trusted: "
+		    "its CA is not in the system bundle (set CA_FILE)";
 	case BR_ERR_X509_BAD_SERVER_NAME:
-		return "server certificate does not match the host name";
+		if (ip_host)
+			return "server certificate does not match the host "
+			    "name: BearSSL checks DNS names only: use the "
+			    "server's host name in LTFSEE_URL, or "
+			    "tls_verify = no";
+		/* XXX: a name mismatch hides a CA problem checked later. */
+		return ca_file_set ? "server certificate does not match the "
+		    "host name in LTFSEE_URL" : "server certificate does not "
+		    "match the host name in LTFSEE_URL (its CA is checked "
+		    "after the name: set CA_FILE if it is a private CA)";
 	case BR_ERR_X509_EXPIRED:
-		return "server certificate expired or not yet valid";
+		return "server certificate expired or not yet valid (check "
+		    "the clocks)";
 	case BR_ERR_BAD_VERSION:
 		return "server does not speak TLS 1.2";
+	case BR_ERR_UNSUPPORTED_VERSION:
+	case BR_ERR_UNKNOWN_TYPE:
 	case BR_ERR_UNEXPECTED:
-		return "unexpected TLS message (is the server plain HTTP?)";
+		if (handshake)
+			return "the server did not answer in TLS (is it plain "
+			    "HTTP?)";
+		return "unexpected TLS record";
 	default:
 		if (code >= BR_ERR_RECV_FATAL_ALERT &&
 		    code < BR_ERR_RECV_FATAL_ALERT + 256)
@@ -345,7 +366,8 @@ ctls_run(struct ctls *c, unsigned want, int64_t deadline, char *err,
 			if ((code = br_ssl_engine_last_error(eng)) == BR_ERR_OK)
 				return BR_SSL_CLOSED;
 			util_errf(err, errlen, "%s (BearSSL error %d)",
-			    ctls_strerror(code), code);
+			    ctls_message(code, c->handshake, c->ip_host,
+			    c->ca_file_set), code);
 			return -1;
 		}
 
@@ -398,8 +420,12 @@ ctls_open(int fd, const char *host, const char *ca_file, int verify,
     int64_t deadline, char *err, size_t errlen)
 {
 	struct ctls *c = &ctls_conn;
-	int st;
+	struct in6_addr a6;
+	int st, ca_file_set;
 
+	/* The configuration fills in a system bundle when CA_FILE is unset. */
+	ca_file_set = ca_file != NULL && strcmp(ca_file, CTLS_CA_DEBIAN) != 0 &&
+	    strcmp(ca_file, CTLS_CA_RHEL) != 0;
 	if (verify && !ctls_tas_loaded) {
 		if (ca_file == NULL)
 			ca_file = access(CTLS_CA_DEBIAN, R_OK) == 0 ?
@@ -411,6 +437,9 @@ ctls_open(int fd, const char *host, const char *ca_file, int verify,
 
 	memset(c, 0, offsetof(struct ctls, iobuf));
 	c->fd = fd;
+	c->ip_host = inet_pton(AF_INET, host, &a6) == 1 ||
+	    inet_pton(AF_INET6, host, &a6) == 1;
+	c->ca_file_set = ca_file_set;
 	br_ssl_client_init_full(&c->sc, &c->xc, ctls_tas, ctls_ntas);
 	br_ssl_engine_set_versions(&c->sc.eng, BR_TLS12, BR_TLS12);
 	if (!verify) {
@@ -425,7 +454,9 @@ ctls_open(int fd, const char *host, const char *ca_file, int verify,
 	}
 
 	/* The handshake is over once application data may be sent. */
+	c->handshake = 1;
 	st = ctls_run(c, BR_SSL_SENDAPP, deadline, err, errlen);
+	c->handshake = 0;
 	if (st == -1)
 		return NULL;
 	if (st == BR_SSL_CLOSED) {

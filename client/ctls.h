@@ -44,6 +44,14 @@ int	ctls_write(struct ctls *c, const void *buf, size_t len,
 ssize_t	ctls_read(struct ctls *c, void *buf, size_t len,
 	    int64_t deadline, char *err, size_t errlen);
 
+/*
+ * The sentence for BearSSL error CODE: HANDSHAKE says it came before the
+ * handshake ended, IP_HOST that the URL's host is an IP literal,
+ * CA_FILE_SET that CA_FILE was given.  Returns a static string.
+ */
+const char *ctls_message(int code, int handshake, int ip_host,
+	    int ca_file_set);
+
 /* Forgets the connection (the caller closes the socket). */
 void	ctls_close(struct ctls *c);
 

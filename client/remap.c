@@ -10,8 +10,8 @@
  * normalised again, so a server path with "//" is cleaned as well.
  *
  * Files are read line by line with getline; nothing is cached, since the
- * stage app runs once per file.  Single-threaded use only matters for
- * log_warnx (an +include line), which is itself thread-safe.
+ * stage app runs once per file.  An +include line is skipped with a
+ * debug message only, since the stage app runs on every poll.
  */
 #include <errno.h>
 #include <limits.h>
@@ -235,7 +235,7 @@ remap_map_line(const char *file, int lineno, char *l, const char *key,
 		l++;
 	if (*l == '+') {
 		l[strcspn(l, "\n")] = '\0';
-		log_warnx("%s:%d: included map %s skipped", file, lineno, l);
+		log_debug("%s:%d: included map %s skipped", file, lineno, l);
 		return 0;
 	}
 	if ((r = remap_map_split(l, &k, &loc)) <= 0) {
@@ -386,8 +386,12 @@ remap_path(const struct remap_conf *rc, const char *path, char *out,
 	char norm[PATH_MAX], root[PATH_MAX], dev[PATH_MAX], mp[PATH_MAX];
 	char joined[PATH_MAX * 2];
 	const char *mounts = rc->mounts != NULL ? rc->mounts : REMAP_MOUNTS;
-	const char *rest, *key, *srv;
+	const char *rest, *key, *srv, *hint = "";
 	int r = 0;
+
+	/* An AUTOFS alone is silently unused: say so in any failure. */
+	if (rc->depth < 1 && rc->autofs != NULL)
+		hint = " (AUTOFS is used only with DEPTH)";
 
 	if (remap_normalise(path, norm, sizeof(norm), err, errlen) == -1)
 		return -1;
@@ -419,14 +423,14 @@ remap_path(const struct remap_conf *rc, const char *path, char *out,
 	if (r == -1)
 		return -1;
 	if (r == 0) {
-		util_errf(err, errlen, "%s: no mapping found for %s", path,
-		    rc->depth >= 1 ? root : "any mount point");
+		util_errf(err, errlen, "%s: no mapping found for %s%s", path,
+		    rc->depth >= 1 ? root : "any mount point", hint);
 		return -1;
 	}
 
 	if ((srv = remap_location_path(dev)) == NULL) {
 		util_errf(err, errlen, "%s: mounted from %s, not a network "
-		    "file system: no mapping found", path, dev);
+		    "file system: no mapping found%s", path, dev, hint);
 		return -1;
 	}
 	if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", srv, rest) >=

@@ -32,7 +32,14 @@ static void
 stage_usage(FILE *fp)
 {
 	fprintf(fp, "usage: " STAGE_NAME " [-dhV] [-c file]\n"
-	    "environment: GLOBUS_STAGE_PATH, GLOBUS_STAGE_TASKID\n");
+	    "reads GLOBUS_STAGE_PATH and GLOBUS_STAGE_TASKID (set by Globus);\n"
+	    "settings from the file or the environment: LTFSEE_URL, "
+	    "AUTH_KEY,\n"
+	    "  AUTH_KEY_FILE, TIMEOUT, REMAP, DEPTH, AUTOFS, CA_FILE, "
+	    "TLS_VERIFY,\n"
+	    "  DEBUG, EXIT_RESIDENT, EXIT_ARCHIVED, EXIT_NOT_FOUND, "
+	    "EXIT_ERROR,\n"
+	    "  LTFSEE_GLOBUS_CONFIG (the file); see " STAGE_NAME "(1)\n");
 }
 
 /*

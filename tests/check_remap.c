@@ -134,6 +134,11 @@ static const struct {
 	{ MAP2, 3, "/nfs/projA/f", "/gpfs/fs1/f", NULL },
 	{ MAP2, 3, "/net/none/f", NULL, "/net/none/f" },
 	{ NOFILE, 3, "/net/projA/f", NULL, "no-such-map" },
+
+	/* AUTOFS without DEPTH: the mount table alone, and the error says. */
+	{ MAP, -1, "/nfs/projA/x", "/gpfs/fs1/x", NULL },
+	{ MAP, -1, "/net/projA/f", NULL, "AUTOFS is used only with DEPTH" },
+	{ MAP, -1, "/gpfs/local/f", NULL, "AUTOFS is used only with DEPTH" },
 };
 
 START_TEST(test_remap)

@@ -1,14 +1,17 @@
 /*
  * Tests of the stage app's decision and wire logic: the JSON request
  * body (escaping, invalid UTF-8), the request head, the response parser,
- * and the mapping of a daemon's answer to stdout and exit status.
+ * the mapping of a daemon's answer to stdout and exit status, and the
+ * sentences given for TLS failures.
  */
+#include <bearssl.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "answer.h"
+#include "ctls.h"
 #include "hclient.h"
 #include "json.h"
 #include "url.h"
@@ -231,6 +234,47 @@ START_TEST(test_answer_error)
 }
 END_TEST
 
+static const struct {
+	int		 code;
+	int		 handshake, ip_host, ca_file_set;
+	const char	*want;		/* in the sentence */
+	const char	*not;		/* not in it, or NULL */
+} tls_msg_cases[] = {
+	{ BR_ERR_X509_BAD_SERVER_NAME, 1, 1, 1, "DNS names only", NULL },
+	{ BR_ERR_X509_BAD_SERVER_NAME, 1, 1, 0, "tls_verify = no", NULL },
+	{ BR_ERR_X509_BAD_SERVER_NAME, 1, 0, 1, "host name",
+	    "DNS names only" },
+	{ BR_ERR_X509_BAD_SERVER_NAME, 1, 0, 0, "set CA_FILE",
+	    "DNS names only" },
+	{ BR_ERR_X509_NOT_TRUSTED, 1, 0, 0, "system bundle", "host name" },
+	{ BR_ERR_X509_NOT_TRUSTED, 1, 1, 0, "not trusted", "host name" },
+	{ BR_ERR_X509_NOT_TRUSTED, 1, 0, 1, "not in CA_FILE",
+	    "system bundle" },
+	{ BR_ERR_X509_EXPIRED, 1, 0, 0, "expired", "host name" },
+	{ BR_ERR_UNSUPPORTED_VERSION, 1, 0, 0, "did not answer in TLS",
+	    NULL },
+	{ BR_ERR_UNKNOWN_TYPE, 1, 1, 1, "is it plain HTTP?", NULL },
+	{ BR_ERR_UNEXPECTED, 1, 0, 0, "plain HTTP", NULL },
+	{ BR_ERR_UNEXPECTED, 0, 0, 0, "unexpected", "plain HTTP" },
+	{ BR_ERR_BAD_VERSION, 1, 0, 0, "TLS 1.2", "plain HTTP" },
+	{ BR_ERR_RECV_FATAL_ALERT + 40, 1, 0, 0, "alert", NULL },
+	{ BR_ERR_BAD_MAC, 0, 0, 0, "TLS failure", NULL },
+};
+
+START_TEST(test_tls_message)
+{
+	const char *m = ctls_message(tls_msg_cases[_i].code,
+	    tls_msg_cases[_i].handshake, tls_msg_cases[_i].ip_host,
+	    tls_msg_cases[_i].ca_file_set);
+
+	ck_assert_msg(strstr(m, tls_msg_cases[_i].want) != NULL,
+	    "case %d: [%s] lacks [%s]", _i, m, tls_msg_cases[_i].want);
+	if (tls_msg_cases[_i].not != NULL)
+		ck_assert_msg(strstr(m, tls_msg_cases[_i].not) == NULL,
+		    "case %d: [%s] has [%s]", _i, m, tls_msg_cases[_i].not);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -247,6 +291,8 @@ main(void)
 	tcase_add_loop_test(tc, test_answer, 0, sizeof(answer_cases) /
 	    sizeof(answer_cases[0]));
 	tcase_add_test(tc, test_answer_error);
+	tcase_add_loop_test(tc, test_tls_message, 0, sizeof(tls_msg_cases) /
+	    sizeof(tls_msg_cases[0]));
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);

@@ -84,6 +84,7 @@ outcome() {
 }
 
 : > "$work/empty.ini"
+printf '+auto.other\nprojA  -rw  srv:/gpfs/mapA\n' > "$work/auto.map"
 
 for mode in resident archived 401 404 500 502 503 unknown broken silent; do
 	start "$mode" "$mode"
@@ -151,6 +152,9 @@ stage "$(u "$port_resident")" "$(printf '/gpfs/bad\377')"
 outcome "invalid UTF-8 path" "" 1 "UTF-8"
 stage "$(u "$port_resident")" /nonexistent-ltfsee-test/f DEPTH=2
 outcome "remap finds no mount" "" 1 "/nonexistent-ltfsee-test"
+stage "$(u "$port_resident")" /nonexistent-ltfsee-test/f \
+    AUTOFS="$work/auto.map"
+outcome "AUTOFS without DEPTH" "" 1 "AUTOFS is used only with DEPTH"
 stage "$(u "$port_resident")" /gpfs/f TIMEOUT=10s
 outcome "malformed TIMEOUT" "" 1 "TIMEOUT"
 stage "ftp://127.0.0.1:$port_resident" /gpfs/f
@@ -161,6 +165,15 @@ else
 	ok "no request sent when refusing"
 fi
 
+# An autofs map with an +include line: mapped, and quiet unless DEBUG.
+stage "$(u "$port_resident")" /mnt/projA/f DEPTH=3 AUTOFS="$work/auto.map"
+outcome "autofs map with +include" resident 0 ""
+expect_match "autofs map: mapped path sent" '"path": "/gpfs/mapA/f"' \
+    "$(cat "$work/resident.req")"
+stage "$(u "$port_resident")" /mnt/projA/f DEPTH=3 AUTOFS="$work/auto.map" \
+    DEBUG=1
+expect_match "autofs map: +include named with DEBUG" "included map" "$err"
+
 # DEBUG shows the steps but never the key.
 stage "$(u "$port_resident")" /gpfs/f DEBUG=1
 expect "debug: stdout" resident "$out"
@@ -170,6 +183,11 @@ if printf '%s' "$err" | grep -q -- "$key"; then
 else
 	ok "debug: key not logged"
 fi
+
+h=$("$stage" -h)
+expect_match "-h names the environment" \
+    "GLOBUS_STAGE_PATH.*GLOBUS_STAGE_TASKID" "$h"
+expect_match "-h names the settings" "LTFSEE_URL, AUTH_KEY" "$h"
 
 v=$("$stage" -V)
 expect_match "-V" "^ltfsee-globus-stage [0-9]" "$v"

@@ -130,6 +130,7 @@ stage "https://127.0.0.1:$port" "$g/res" CA_FILE="$t/other.pem"
 expect "https: unknown CA: nothing on stdout" "" "$out"
 if [ "$rc" -ne 0 ]; then ok "https: unknown CA: non-zero exit"
 else not_ok "https: unknown CA: non-zero exit" "exit 0"; fi
+expect_match "https: unknown CA: said so" "not trusted.*CA_FILE" "$err"
 stage "https://localhost:$port" "$g/res" CA_FILE="$t/ca.pem"
 expect "https: by the name localhost" resident "$out"
 daemon_stop
@@ -149,6 +150,9 @@ for id in a b c d; do
 	stage "$dead $live" "$g/mig3" GLOBUS_STAGE_TASKID="task-$id"
 	expect "failover, task $id: answered" 0 "$rc"
 done
+stage "https://127.0.0.1:$port" "$g/res" CA_FILE="$t/ca.pem"
+expect_match "https to a plain HTTP port: said so" \
+    "did not answer in TLS" "$err"
 stage "$dead,$dead" "$g/res"
 expect "both daemons down: nothing on stdout" "" "$out"
 expect "both daemons down: exit 1" 1 "$rc"
