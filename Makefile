@@ -192,12 +192,16 @@ lint:
 	@mandoc -Tlint -Wwarning man/*.[0-9]
 
 # The sample INI never replaces an existing one: it goes beside it as
-# ltfsee-globus.ini.sample.  The unit's paths follow SBINDIR/SYSCONFDIR.
+# ltfsee-globus.ini.sample.  It is mode 0644, since the daemon (user
+# ltfsee-globus) and the stage app (every transferring user) read it, and
+# holds no key: keys go in files under SYSCONFDIR/ltfsee-globus/ (see
+# ltfsee-globusd(8); a key file's group is set by hand, as make install
+# cannot create users).  The unit's paths follow SBINDIR/SYSCONFDIR.
 install: all
 	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) \
-		$(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(SYSCONFDIR)/ltfsee-globus $(DESTDIR)$(UNITDIR)
 	install -d -m 0700 $(DESTDIR)$(STATEDIR)
 	install -m 0755 $(BIN)/ltfsee-globusd $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BIN)/ltfsee-globus-stage $(DESTDIR)$(BINDIR)/
@@ -205,9 +209,9 @@ install: all
 	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
 	if [ -e $(INI) ]; then \
-		install -m 0600 ltfsee-globus.ini $(INI).sample; \
+		install -m 0644 ltfsee-globus.ini $(INI).sample; \
 	else \
-		install -m 0600 ltfsee-globus.ini $(INI); \
+		install -m 0644 ltfsee-globus.ini $(INI); \
 	fi
 	sed -e 's|/usr/sbin/|$(SBINDIR)/|' \
 	    -e 's|/etc/ltfsee-globus.ini|$(SYSCONFDIR)/ltfsee-globus.ini|' \
@@ -215,7 +219,8 @@ install: all
 	install -m 0644 $(OBJ)/ltfsee-globusd.service $(DESTDIR)$(UNITDIR)/ltfsee-globusd.service
 
 # Removes what install put there, but a configuration that differs from
-# the sample and a state directory that still holds a journal.
+# the sample, a state directory that still holds a journal and a key
+# directory that holds keys.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ltfsee-globusd \
 		$(DESTDIR)$(BINDIR)/ltfsee-globus-stage \
@@ -230,6 +235,7 @@ uninstall:
 		echo "kept $(INI): it differs from the sample"; \
 	fi
 	-rmdir $(DESTDIR)$(STATEDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/ltfsee-globus 2>/dev/null
 
 # Second expansion lets a fuzz target list its own modules.
 .SECONDEXPANSION:

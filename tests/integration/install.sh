@@ -21,7 +21,12 @@ want 755 /usr/bin/ltfsee-globus-stage
 want 644 /usr/share/man/man1/ltfsee-globus-stage.1
 want 644 /usr/share/man/man5/ltfsee-globus.ini.5
 want 644 /usr/share/man/man8/ltfsee-globusd.8
-want 600 /etc/ltfsee-globus.ini
+# Both programs read the INI (as ltfsee-globus, as each transferring
+# user): 0644, and no key in the sample.
+want 644 /etc/ltfsee-globus.ini
+want 755 /etc/ltfsee-globus
+expect "the sample sets no auth_key" "" \
+    "$(grep -E '^auth_key(_file)? *=' "$d/etc/ltfsee-globus.ini")"
 want 644 /usr/lib/systemd/system/ltfsee-globusd.service
 want 700 /var/lib/ltfsee-globus
 expect "the INI is the sample" "" \
@@ -29,7 +34,7 @@ expect "the INI is the sample" "" \
 expect "no .sample on a first install" missing \
     "$(stat -c %a "$d/etc/ltfsee-globus.ini.sample" 2>/dev/null || echo missing)"
 expect "nothing else installed" \
-    "8" "$(find "$d" -type f -o -type d -name ltfsee-globus | wc -l | tr -d ' ')"
+    "9" "$(find "$d" -type f -o -type d -name ltfsee-globus | wc -l | tr -d ' ')"
 expect_match "unit runs the installed daemon" \
     '^ExecStart=/usr/sbin/ltfsee-globusd -f /etc/ltfsee-globus.ini$' \
     "$(grep '^ExecStart=' "$d/usr/lib/systemd/system/ltfsee-globusd.service")"
@@ -41,7 +46,7 @@ expect_match "installed daemon runs" '^ltfsee-globusd [0-9.]+$' \
 echo "; edited" >> "$d/etc/ltfsee-globus.ini"
 mk install || not_ok "make install again"
 expect "edited INI kept" "; edited" "$(tail -n 1 "$d/etc/ltfsee-globus.ini")"
-want 600 /etc/ltfsee-globus.ini.sample
+want 644 /etc/ltfsee-globus.ini.sample
 
 # Other prefixes reach the unit's paths.
 mk install DESTDIR="$work/d2" PREFIX=/opt/lg SYSCONFDIR=/opt/lg/etc \
@@ -75,6 +80,11 @@ expect "state dir removed when empty" missing \
 mk install && : > "$d/var/lib/ltfsee-globus/journal" && mk uninstall
 expect "state dir with a journal kept" 700 \
     "$(stat -c %a "$d/var/lib/ltfsee-globus" 2>/dev/null || echo missing)"
+
+# So does a key directory that holds a key.
+mk install && : > "$d/etc/ltfsee-globus/server.key" && mk uninstall
+expect "key directory with a key kept" 755 \
+    "$(stat -c %a "$d/etc/ltfsee-globus" 2>/dev/null || echo missing)"
 
 echo "# $checks checks, $failures failed"
 [ "$failures" -eq 0 ]
