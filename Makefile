@@ -3,7 +3,7 @@
 #
 #   make            build bin/ltfsee-globusd and bin/ltfsee-globus-stage
 #   make check      install missing packages, build, run every test
-#   make run        start the daemon on 127.0.0.1 against the fake eeadm
+#   make run        the daemon on 127.0.0.1:8000 over a simulated library
 #   make demo       a Globus transfer against a simulated tape library
 #   make lint       width, banned calls, mandoc -Tlint
 #   make install    PREFIX, DESTDIR, SYSCONFDIR, LOCALSTATEDIR, UNITDIR
@@ -192,8 +192,8 @@ stress: all $(TEST_TOOLS)
 	@LTFSEE_TEST_BIN=$(CURDIR)/$(BIN) LTFSEE_TOP=$(CURDIR) \
 		sh tests/stress/run
 
-run: all
-	tests/run-daemon $(BIN)
+run: all $(BIN)/eeadm-sim
+	@tests/run-daemon $(BIN)
 
 # A simulated tape library, the daemon and a Globus transfer (tools/demo.sh).
 demo: all
