@@ -3,7 +3,7 @@
 #
 #   make            build bin/ltfsee-globusd and bin/ltfsee-globus-stage
 #   make check      install missing packages, build, run every test
-#   make run        start the daemon on 127.0.0.1 against the fake eeadm
+#   make run        the daemon on 127.0.0.1:8000 over a simulated library
 #   make demo       a Globus transfer against a simulated tape library
 #   make lint       width, banned calls, mandoc -Tlint
 #   make install    PREFIX, DESTDIR, SYSCONFDIR, LOCALSTATEDIR, UNITDIR
@@ -47,8 +47,10 @@ ifneq ($(SANITIZE),)
 BIN = bin/$(BUILD)
 endif
 
-# SYSCONFDIR and LOCALSTATEDIR are compiled in as the default paths:
-# give the same values to "make" and to "make install".
+# SYSCONFDIR and LOCALSTATEDIR are compiled in as the default paths.
+# $(PATHS_STAMP) holds their values and is rewritten only when they
+# change; every object depends on it, so "make install SYSCONFDIR=..."
+# after a plain "make" rebuilds with the new paths.
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 LOCALSTATEDIR ?= /var
@@ -60,6 +62,11 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 STATEDIR = $(LOCALSTATEDIR)/lib/ltfsee-globus
 INI = $(DESTDIR)$(SYSCONFDIR)/ltfsee-globus.ini
 UNIT = tools/systemd/ltfsee-globusd.service
+PATHS_STAMP = $(OBJ)/paths.stamp
+PATHS_VALUE = SYSCONFDIR=$(SYSCONFDIR) LOCALSTATEDIR=$(LOCALSTATEDIR)
+$(shell mkdir -p '$(OBJ)' && \
+	[ "$$(cat '$(PATHS_STAMP)' 2>/dev/null)" = '$(PATHS_VALUE)' ] || \
+	printf '%s\n' '$(PATHS_VALUE)' > '$(PATHS_STAMP)')
 
 # Modules: every src/*.c but main.c is shared by the daemon and the tests;
 # every client/*.c but stage.c is shared by the stage app and the tests.
@@ -149,16 +156,21 @@ $(BIN)/tests/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-$(OBJ)/tests/%.o: tests/%.c
+$(OBJ)/tests/%.o: tests/%.c $(PATHS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient -Itools/eeadm-sim $(CHECK_CFLAGS) \
 		$(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(OBJ)/%.o: %.c
+$(OBJ)/%.o: %.c $(PATHS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iclient $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find obj -name '*.d' 2>/dev/null)
+
+# Written at parse time above; this rule only serves "make clean all".
+$(PATHS_STAMP):
+	@mkdir -p $(@D)
+	printf '%s\n' '$(PATHS_VALUE)' > $@
 
 deps:
 	@third_party/install-deps
@@ -180,8 +192,8 @@ stress: all $(TEST_TOOLS)
 	@LTFSEE_TEST_BIN=$(CURDIR)/$(BIN) LTFSEE_TOP=$(CURDIR) \
 		sh tests/stress/run
 
-run: all
-	tests/run-daemon $(BIN)
+run: all $(BIN)/eeadm-sim
+	@tests/run-daemon $(BIN)
 
 # A simulated tape library, the daemon and a Globus transfer (tools/demo.sh).
 demo: all
@@ -191,31 +203,46 @@ lint:
 	@tools/lint
 	@mandoc -Tlint -Wwarning man/*.[0-9]
 
-# The sample INI never replaces an existing one: it goes beside it as
-# ltfsee-globus.ini.sample.  The unit's paths follow SBINDIR/SYSCONFDIR.
+# The man pages name the configured paths.  The sample INI never replaces
+# an existing one: it goes beside it as ltfsee-globus.ini.sample.  It is
+# mode 0644, since the daemon (user ltfsee-globus) and the stage app
+# (every transferring user) read it, and holds no key: keys go in files
+# under SYSCONFDIR/ltfsee-globus/ (see ltfsee-globusd(8); a key file's
+# group is set by hand, as make install cannot create users).  The
+# unit's paths follow SBINDIR/SYSCONFDIR.
 install: all
 	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) \
-		$(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(SYSCONFDIR)/ltfsee-globus $(DESTDIR)$(UNITDIR)
 	install -d -m 0700 $(DESTDIR)$(STATEDIR)
 	install -m 0755 $(BIN)/ltfsee-globusd $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BIN)/ltfsee-globus-stage $(DESTDIR)$(BINDIR)/
-	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	@mkdir -p $(OBJ)/man
+	for m in $(wildcard man/*.[0-9]); do \
+		sed -e 's|/etc/ltfsee-globus|$(SYSCONFDIR)/ltfsee-globus|g' \
+		    -e 's|/var/lib/ltfsee-globus|$(STATEDIR)|g' \
+		    $$m > $(OBJ)/$$m || exit 1; \
+	done
+	install -m 0644 $(patsubst %,$(OBJ)/%,$(wildcard man/*.1)) \
+		$(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(patsubst %,$(OBJ)/%,$(wildcard man/*.5)) \
+		$(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(patsubst %,$(OBJ)/%,$(wildcard man/*.8)) \
+		$(DESTDIR)$(MANDIR)/man8/
 	if [ -e $(INI) ]; then \
-		install -m 0600 ltfsee-globus.ini $(INI).sample; \
+		install -m 0644 ltfsee-globus.ini $(INI).sample; \
 	else \
-		install -m 0600 ltfsee-globus.ini $(INI); \
+		install -m 0644 ltfsee-globus.ini $(INI); \
 	fi
 	sed -e 's|/usr/sbin/|$(SBINDIR)/|' \
-	    -e 's|/etc/ltfsee-globus.ini|$(SYSCONFDIR)/ltfsee-globus.ini|' \
+	    -e 's|/etc/ltfsee-globus|$(SYSCONFDIR)/ltfsee-globus|g' \
 	    $(UNIT) > $(OBJ)/ltfsee-globusd.service
 	install -m 0644 $(OBJ)/ltfsee-globusd.service $(DESTDIR)$(UNITDIR)/ltfsee-globusd.service
 
 # Removes what install put there, but a configuration that differs from
-# the sample and a state directory that still holds a journal.
+# the sample, a state directory that still holds a journal and a key
+# directory that holds keys.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ltfsee-globusd \
 		$(DESTDIR)$(BINDIR)/ltfsee-globus-stage \
@@ -230,6 +257,7 @@ uninstall:
 		echo "kept $(INI): it differs from the sample"; \
 	fi
 	-rmdir $(DESTDIR)$(STATEDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/ltfsee-globus 2>/dev/null
 
 # Second expansion lets a fuzz target list its own modules.
 .SECONDEXPANSION:

@@ -21,7 +21,12 @@ want 755 /usr/bin/ltfsee-globus-stage
 want 644 /usr/share/man/man1/ltfsee-globus-stage.1
 want 644 /usr/share/man/man5/ltfsee-globus.ini.5
 want 644 /usr/share/man/man8/ltfsee-globusd.8
-want 600 /etc/ltfsee-globus.ini
+# Both programs read the INI (as ltfsee-globus, as each transferring
+# user): 0644, and no key in the sample.
+want 644 /etc/ltfsee-globus.ini
+want 755 /etc/ltfsee-globus
+expect "the sample sets no auth_key" "" \
+    "$(grep -E '^auth_key(_file)? *=' "$d/etc/ltfsee-globus.ini")"
 want 644 /usr/lib/systemd/system/ltfsee-globusd.service
 want 700 /var/lib/ltfsee-globus
 expect "the INI is the sample" "" \
@@ -29,7 +34,7 @@ expect "the INI is the sample" "" \
 expect "no .sample on a first install" missing \
     "$(stat -c %a "$d/etc/ltfsee-globus.ini.sample" 2>/dev/null || echo missing)"
 expect "nothing else installed" \
-    "8" "$(find "$d" -type f -o -type d -name ltfsee-globus | wc -l | tr -d ' ')"
+    "9" "$(find "$d" -type f -o -type d -name ltfsee-globus | wc -l | tr -d ' ')"
 expect_match "unit runs the installed daemon" \
     '^ExecStart=/usr/sbin/ltfsee-globusd -f /etc/ltfsee-globus.ini$' \
     "$(grep '^ExecStart=' "$d/usr/lib/systemd/system/ltfsee-globusd.service")"
@@ -41,14 +46,41 @@ expect_match "installed daemon runs" '^ltfsee-globusd [0-9.]+$' \
 echo "; edited" >> "$d/etc/ltfsee-globus.ini"
 mk install || not_ok "make install again"
 expect "edited INI kept" "; edited" "$(tail -n 1 "$d/etc/ltfsee-globus.ini")"
-want 600 /etc/ltfsee-globus.ini.sample
+want 644 /etc/ltfsee-globus.ini.sample
 
-# Other prefixes reach the unit's paths.
-mk install DESTDIR="$work/d2" PREFIX=/opt/lg SYSCONFDIR=/opt/lg/etc \
-    UNITDIR=/opt/lg/units || not_ok "make install PREFIX=/opt/lg"
+# A plain "make", then "make install" with other paths, as a user would
+# do it, in a build tree of its own (the shared one keeps its paths): the
+# programs are rebuilt, and they, the man pages and the unit name the
+# configured paths.
+pb() {
+	make -s -C "$top" --no-print-directory OBJ="$work/obj" \
+	    BIN="$work/bin" OPT=-O0 -j2 "$@" > "$work/make.out" 2>&1
+}
+pb all || { cat "$work/make.out"; not_ok "make (own tree)"; }
+pb install DESTDIR="$work/d2" PREFIX=/opt/lg SYSCONFDIR=/opt/lg/etc \
+    LOCALSTATEDIR=/opt/lg/var UNITDIR=/opt/lg/units ||
+	{ cat "$work/make.out"; not_ok "make install PREFIX=/opt/lg"; }
 expect_match "unit follows SBINDIR and SYSCONFDIR" \
     '^ExecStart=/opt/lg/sbin/ltfsee-globusd -f /opt/lg/etc/ltfsee-globus.ini$' \
     "$(grep '^ExecStart=' "$work/d2/opt/lg/units/ltfsee-globusd.service")"
+for p in /opt/lg/sbin/ltfsee-globusd /opt/lg/bin/ltfsee-globus-stage; do
+	expect "$p rebuilt with SYSCONFDIR" /opt/lg/etc/ltfsee-globus.ini \
+	    "$(strings "$work/d2$p" | grep -x '/opt/lg/etc/ltfsee-globus.ini')"
+	expect "$p: no /etc default left" "" \
+	    "$(strings "$work/d2$p" | grep -x '/etc/ltfsee-globus.ini')"
+done
+expect "daemon rebuilt with LOCALSTATEDIR" /opt/lg/var/lib/ltfsee-globus \
+    "$(strings "$work/d2/opt/lg/sbin/ltfsee-globusd" |
+    grep -x '/opt/lg/var/lib/ltfsee-globus')"
+m="$work/d2/opt/lg/share/man"
+expect_match "man page names the configured INI" \
+    '/opt/lg/etc/ltfsee-globus\.ini' \
+    "$(cat "$m/man8/ltfsee-globusd.8")"
+expect_match "man page names the configured state dir" \
+    '/opt/lg/var/lib/ltfsee-globus' "$(cat "$m/man5/ltfsee-globus.ini.5")"
+expect "man pages name no /etc or /var path of ours" "" \
+    "$(grep -h '/etc/ltfsee-globus\|/var/lib/ltfsee-globus' "$m"/man*/* |
+    grep -v '/opt/lg/')"
 
 # systemd-analyze verify, against the installed binary.
 if command -v systemd-analyze > /dev/null 2>&1; then
@@ -75,6 +107,11 @@ expect "state dir removed when empty" missing \
 mk install && : > "$d/var/lib/ltfsee-globus/journal" && mk uninstall
 expect "state dir with a journal kept" 700 \
     "$(stat -c %a "$d/var/lib/ltfsee-globus" 2>/dev/null || echo missing)"
+
+# So does a key directory that holds a key.
+mk install && : > "$d/etc/ltfsee-globus/server.key" && mk uninstall
+expect "key directory with a key kept" 755 \
+    "$(stat -c %a "$d/etc/ltfsee-globus" 2>/dev/null || echo missing)"
 
 echo "# $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -65,6 +65,23 @@ echo "$tmp/d/f000004" >"$tmp/list"
 timeout 1 "$sim" recall "$tmp/list" >/dev/null && fail "no hang"
 "$sim" file state -s "$tmp/d/f000000" | grep -q '^P  1' || fail "faults left"
 
+# node list, the daemon's health probe: a node table per library, exit 0;
+# run faults for "node" (or any) apply, those of other commands do not.
+out=$("$sim" node list) || fail "node list exits non-zero"
+echo "$out" | grep -q '^Node ID  *State ' || fail "node list header: $out"
+[ "$(echo "$out" | grep -c '^[0-9]  *available .* lib[01]  ')" -eq 2 ] ||
+	fail "one available node per library: $out"
+"$sim" node list --bogus 2>/dev/null && fail "node list takes no argument"
+"$sim" fault - crash --cmd node --count 1
+"$sim" node list >/dev/null 2>&1 && fail "node crash fault not applied"
+"$sim" fault - garbage --cmd node --count 1
+"$sim" node list | grep -q '^Node ID' && fail "node garbage fault"
+"$sim" fault - hang --cmd node --count 1
+timeout 1 "$sim" node list >/dev/null && fail "node hang fault"
+"$sim" fault - crash --cmd recall --count 1
+"$sim" node list | grep -q '^Node ID' || fail "a recall fault hit node list"
+"$sim" fault clear
+
 # Concurrent recalls of other files all finish and all count.
 "$sim" reset
 for j in 1 2 3 4; do

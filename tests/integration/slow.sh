@@ -58,6 +58,7 @@ if [ $((t1 - t0)) -lt 5 ]; then ok "stalled body dropped on time"
 else not_ok "stalled body dropped on time" "$((t1 - t0)) s"; fi
 
 # Over max_connections: 503 and close, and the daemon serves again after.
+: > "$work/hold.out"
 "$lt" hold "$port" 20 silent 4 > "$work/hold.out" &
 hpid=$!
 i=0

@@ -5,6 +5,7 @@
  * eeadm commands:	file state -s PATH...
  *			recall LIST [-l LIBRARY] [--resident]
  *			task show -r ID
+ *			node list
  * simulator commands:	populate, fault, set, set-state, reset, report
  *
  * Every run is one process: it locks the catalogue (env
@@ -79,6 +80,7 @@ usage(void)
 	fputs("usage: eeadm file state -s PATH...\n"
 	    "       eeadm recall LIST [-l LIBRARY] [--resident]\n"
 	    "       eeadm task show -r ID\n"
+	    "       eeadm node list\n"
 	    "       eeadm-sim populate --files N --tapes N --libraries N"
 	    " --drives N\n"
 	    "           --size-min BYTES --size-max BYTES --seed N --dir DIR\n"
@@ -87,7 +89,7 @@ usage(void)
 	    " [--force]\n"
 	    "       eeadm-sim fault TARGET fail|busy|hang|crash|garbage"
 	    " [MSGID]\n"
-	    "           [--cmd recall|file|task|any] [--count N]\n"
+	    "           [--cmd recall|file|task|node|any] [--count N]\n"
 	    "       eeadm-sim fault clear [TARGET] | fault list\n"
 	    "       eeadm-sim set mount_s|unmount_s|seek_s_per_gb|"
 	    "read_mb_s|speed VALUE\n"
@@ -638,6 +640,37 @@ cmd_task_show(int argc, char **argv)
 }
 
 /*
+ * eeadm node list: one node per library of the catalogue, available,
+ * with the library's drives; the first is the active control node.  A
+ * run-wide fault with --cmd node (or any) fires first.  Returns 0, or
+ * EX_FAIL when the catalogue cannot be read.
+ */
+static int
+cmd_node_list(int argc, char **argv)
+{
+	struct sim_catalog c;
+	size_t i;
+	int fd;
+
+	run.label = "node_list";
+	if (argc != 3 || strcmp(argv[2], "list") != 0)
+		return usage();
+	if ((fd = cat_open(&c)) == -1)
+		return EX_FAIL;
+	run_faults(&c, fd, "node");
+
+	printf("Node ID  State      Node IP     Drives  Ctrl Node    "
+	    "Library  Node Group  Host Name\n");
+	for (i = 0; i < c.nlibs; i++)
+		printf("%-7zu  available  127.0.0.%-3zu %-6u  %-11s  %-7s  "
+		    "G0          simnode%zu\n", i + 1, i + 1,
+		    c.libs[i].drives, i == 0 ? "yes(active)" : "yes",
+		    c.libs[i].name, i + 1);
+	cat_close(&c, fd, 0);
+	return 0;
+}
+
+/*
  * The value of option NAME at ARGV[*I] ("--name V" or "--name=V"), with
  * *I moved past it, or NULL when ARGV[*I] is not that option.
  */
@@ -946,7 +979,8 @@ cmd_fault(int argc, char **argv)
 	    (strcmp(argv[2], "-") == 0))
 		goto bad;	/* file faults need a path, run faults "-" */
 	if (strcmp(cmd, "any") != 0 && strcmp(cmd, "recall") != 0 &&
-	    strcmp(cmd, "file") != 0 && strcmp(cmd, "task") != 0)
+	    strcmp(cmd, "file") != 0 && strcmp(cmd, "task") != 0 &&
+	    strcmp(cmd, "node") != 0)
 		goto bad;
 	if (msgid == NULL)
 		msgid = kind == SIM_FAULT_BUSY ? MSG_BUSY : "GLESL999E";
@@ -1162,6 +1196,8 @@ main(int argc, char **argv)
 		rc = cmd_recall(argc, argv);
 	else if (strcmp(argv[1], "task") == 0)
 		rc = cmd_task_show(argc, argv);
+	else if (strcmp(argv[1], "node") == 0)
+		rc = cmd_node_list(argc, argv);
 	else if (strcmp(argv[1], "populate") == 0)
 		rc = cmd_populate(argc, argv);
 	else if (strcmp(argv[1], "fault") == 0)
