@@ -274,6 +274,12 @@ cmd_hold(int n, const char *mode, int secs)
 		usleep(50000);
 	}
 	printf("closed=%d last_close_ms=%lld\n", closed, last);
+	fflush(stdout);
+	for (i = 0; i < n; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	free(fds);
+	free(closed_at);
 	return 0;
 }
 
