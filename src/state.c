@@ -33,7 +33,8 @@
  * second).  state_forget() during a lookup keeps that lookup's answer out
  * of the cache, since it may predate the recall that ended.
  *
- * XXX: state_shutdown() waits for runs in progress, up to eeadm_timeout.
+ * state_shutdown() waits for runs in progress at most STATE_STOP_MS; a
+ * run still going then is left to finish alone as the process exits.
  * XXX: the cache doubles its buckets under the lock; at a million
  * entries that one rehash stalls lookups for some milliseconds.
  */
@@ -60,6 +61,7 @@
 #define STATE_THREADS		3
 #define STATE_ARGV_BYTES	(256 * 1024)
 #define STATE_IDLE_MS		1000
+#define STATE_STOP_MS		5000
 #define STATE_SWEEP_MS		1000
 #define STATE_SWEEP_MIN		4096
 
@@ -780,15 +782,26 @@ static void
 state_stop(void)
 {
 	struct state_pending *p, *list;
+	struct timespec ts;
 	size_t i;
+	int stuck = 0;
 
 	pthread_mutex_lock(&st.lock);
 	st.running = 0;
 	__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&st.cond);
 	pthread_mutex_unlock(&st.lock);
+
+	/*
+	 * A thread inside a hung eeadm would hold the stop up to
+	 * eeadm_timeout, past what a service manager waits: give up on it
+	 * after STATE_STOP_MS and leave the shared tables to it.
+	 */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += STATE_STOP_MS / 1000;
 	for (i = 0; i < st.nthreads; i++)
-		pthread_join(st.threads[i], NULL);
+		if (pthread_timedjoin_np(st.threads[i], NULL, &ts) != 0)
+			stuck++;
 	st.nthreads = 0;
 
 	pthread_mutex_lock(&st.lock);
@@ -799,6 +812,11 @@ state_stop(void)
 	for (p = list; p != NULL; p = p->next)
 		state_fail(&p->answer, 503, "the daemon is shutting down");
 	state_finish(list);
+	if (stuck > 0) {
+		log_warnx("state: %d eeadm file state run(s) still going at "
+		    "stop; not waiting for them", stuck);
+		return;
+	}
 
 	pthread_mutex_lock(&st.lock);
 	hmap_visit(&st.cache, 0, SIZE_MAX, state_free_entry, NULL);
