@@ -274,6 +274,8 @@ cmd_hold(int n, const char *mode, int secs)
 		usleep(50000);
 	}
 	printf("closed=%d last_close_ms=%lld\n", closed, last);
+	free(fds);
+	free(closed_at);
 	return 0;
 }
 
