@@ -18,7 +18,7 @@ set -eu
 secs=${1:-10}
 clients=${2:-2}
 conns=${3:-64}
-threads=${THREADS:-8}
+threads=${THREADS:-0}
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BIN:-$top/bin}
 work=$(mktemp -d "${TMPDIR:-/tmp}/ltfsee-bench.XXXXXX")

@@ -47,7 +47,7 @@ struct config_server {
 	char	*tls_min_version;	/* TLS_MIN_VERSION: "1.2" */
 	uint64_t tls_session_cache;	/* TLS_SESSION_CACHE: bytes */
 
-	uint64_t threads;		/* THREADS: 8 */
+	uint64_t threads;		/* THREADS: 0, one per processor */
 	uint64_t max_connections;	/* MAX_CONNECTIONS: 4096 */
 	uint64_t max_request_line;	/* MAX_REQUEST_LINE: 8192 */
 	uint64_t max_header_line;	/* MAX_HEADER_LINE: 8192 */

@@ -93,6 +93,9 @@ struct conn {
 	struct api_ctx	 api;
 	struct api_reply reply;
 	struct buf	 out;
+	size_t		 out_off;	/* bytes of out already sent */
+	int		 writing;	/* out waits for the socket */
+	int		 close_after;	/* close once out is sent */
 	char		 peer[64];
 	int		 loopback;	/* the peer is 127/8 or ::1 */
 	struct conn	*prev;
@@ -223,16 +226,23 @@ server_listen(const char *bind_str)
 	return fd;
 }
 
-/* (Re-)arms FD for one event with DATA.  Returns 0 or -1. */
+/* (Re-)arms FD for one event of EVENTS with DATA.  Returns 0 or -1. */
 static int
-server_arm(int fd, void *data, int op)
+server_arm_for(int fd, void *data, int op, uint32_t events)
 {
 	struct epoll_event ev;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+	ev.events = events | EPOLLONESHOT;
 	ev.data.ptr = data;
 	return epoll_ctl(server_epfd, op, fd, &ev);
+}
+
+/* (Re-)arms FD for one read event with DATA.  Returns 0 or -1. */
+static int
+server_arm(int fd, void *data, int op)
+{
+	return server_arm_for(fd, data, op, EPOLLIN | EPOLLRDHUP);
 }
 
 static void
@@ -409,6 +419,50 @@ conn_park(struct conn *c, int64_t deadline_ms)
 }
 
 /*
+ * Hands C back to epoll until its socket takes more of c->out, for at
+ * most the write timeout.  After this call the worker must not touch C.
+ */
+static void
+conn_park_out(struct conn *c)
+{
+	int fd = c->fd;
+
+	conn_set_deadline(c, util_now_ms() + cfg_server()->write_timeout_ms);
+	__atomic_store_n(&c->parked, 1, __ATOMIC_RELEASE);
+	if (server_arm_for(fd, c, EPOLL_CTL_MOD, EPOLLOUT) == -1) {
+		__atomic_store_n(&c->parked, 0, __ATOMIC_RELAXED);
+		log_warn("epoll_ctl");
+		conn_close(c);
+	}
+}
+
+/*
+ * Sends what is left of c->out on a plain socket without waiting.
+ * Returns 0 when all is sent, 1 when the socket is full (the rest stays
+ * in c->out from c->out_off), -1 on error.
+ */
+static int
+conn_flush(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->out_off < c->out.len) {
+		n = send(c->fd, c->out.data + c->out_off,
+		    c->out.len - c->out_off, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Reads what the socket (or TLS engine) has into C's buffer, at most up
  * to LIMIT bytes buffered.  Returns the bytes read (> 0), 0 when nothing
  * more is there now, or -1 at end of stream or on error.  Sets
@@ -567,7 +621,23 @@ conn_respond(struct conn *c)
 	metrics_request(c->reply.route, c->reply.status,
 	    util_now_ms() - c->started_ms);
 	stat_add(&server_counters.requests_total, 1);
-	if (conn_write(c, c->out.data, c->out.len) == -1)
+
+	/*
+	 * Plain HTTP never waits for a client that does not read: what the
+	 * socket does not take now is sent when epoll says it can be, and
+	 * the connection reads no further request meanwhile.
+	 */
+	if (c->tls == NULL) {
+		c->out_off = 0;
+		switch (conn_flush(c)) {
+		case -1:
+			return -1;
+		case 1:
+			__atomic_store_n(&c->writing, 1, __ATOMIC_RELAXED);
+			c->close_after = !keep;
+			return 0;
+		}
+	} else if (conn_write(c, c->out.data, c->out.len) == -1)
 		return -1;
 	if (!keep)
 		return -1;
@@ -728,6 +798,10 @@ conn_advance(struct conn *c)
 		r = conn_dispatch(c);
 		if (r != 0)
 			return 1;
+		if (c->writing) {
+			conn_park_out(c);
+			return 1;
+		}
 		if (c->in_len > 0) {
 			c->started_ms = util_now_ms();
 			conn_set_deadline(c,
@@ -753,6 +827,33 @@ conn_serve(struct conn *c)
 	 * over in the kernel, where the thread sanitizer cannot see it.
 	 */
 	(void)__atomic_exchange_n(&c->parked, 0, __ATOMIC_ACQ_REL);
+
+	/* The rest of a response first; then the requests behind it. */
+	if (c->writing) {
+		switch (conn_flush(c)) {
+		case -1:
+			conn_close(c);
+			return;
+		case 1:
+			conn_park_out(c);
+			return;
+		}
+		__atomic_store_n(&c->writing, 0, __ATOMIC_RELAXED);
+		if (c->close_after) {
+			conn_close(c);
+			return;
+		}
+		if (c->in_len > 0) {
+			c->started_ms = util_now_ms();
+			conn_set_deadline(c,
+			    c->started_ms + cs->header_timeout_ms);
+		} else
+			conn_set_deadline(c,
+			    util_now_ms() + cs->keepalive_timeout_ms);
+		c->scanned = 0;
+		if (conn_advance(c) == 1)
+			return;
+	}
 
 	if (c->phase == CONN_LINGER) {
 		char sink[4096];
@@ -827,6 +928,10 @@ conn_resume(struct conn *c)
 	case 1:
 		return;
 	case -1:
+		return;
+	}
+	if (c->writing) {
+		conn_park_out(c);
 		return;
 	}
 	if (c->in_len > 0) {
@@ -931,8 +1036,13 @@ server_reap(void *arg)
 		for (c = conn_list; c != NULL; c = c->next) {
 			if (!__atomic_load_n(&c->parked, __ATOMIC_ACQUIRE))
 				continue;
-			if (stop || now >= __atomic_load_n(&c->deadline_ms,
-			    __ATOMIC_RELAXED))
+			/*
+			 * Stopping ends idle connections at once, but lets a
+			 * response being written run to its deadline.
+			 */
+			if ((stop && !__atomic_load_n(&c->writing,
+			    __ATOMIC_RELAXED)) || now >= __atomic_load_n(
+			    &c->deadline_ms, __ATOMIC_RELAXED))
 				shutdown(c->fd, SHUT_RDWR);
 		}
 		if (stop == 2)
@@ -959,6 +1069,11 @@ server_start(const struct config *cfg, struct tls_server *tls)
 	server_cfg = cfg;
 	server_tls = tls;
 	server_nworkers = cfg->server.threads;
+	if (server_nworkers == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		server_nworkers = n < 2 ? 2 : (size_t)n;
+	}
 
 	if ((server_lfd = server_listen(cfg->server.bind)) == -1)
 		return -1;

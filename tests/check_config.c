@@ -112,8 +112,8 @@ static const struct {
 	{ "[server]\nthreads = 10s\n", 0, 2, "threads: not a number" },
 	{ "[server]\nthreads = -1\n", 0, 2, "threads: not a number" },
 	{ "[server]\nthreads = 99999999999999999999999\n", 0, 2,
-	    "out of range (1..1024)" },
-	{ "[server]\nthreads = 0\n", 0, 2, "out of range" },
+	    "out of range (0..1024)" },
+	{ "[server]\nthreads = 1025\n", 0, 2, "out of range" },
 	{ "[server]\nthreads = 8\nthreads = 9\n", 0, 3,
 	    "threads: repeated (first set on line 2)" },
 	{ "[server]\nthreads = 8\nTHREADS = 9\n", 0, 3, "repeated" },
@@ -420,7 +420,7 @@ START_TEST(test_env)
 		ck_assert_int_eq(r, -1);
 		ck_assert_msg(strncmp(err, env_cases[_i].err,
 		    strlen(env_cases[_i].err)) == 0, "case %d: %s", _i, err);
-		ck_assert_uint_eq(c.server.threads, 8);
+		ck_assert_uint_eq(c.server.threads, 0);
 		ck_assert_ptr_null(c.file);
 	}
 	config_free(&c);
@@ -670,7 +670,7 @@ START_TEST(test_defaults)
 	    "/lib/ltfsee-globus");
 	ck_assert_str_eq(c.server.tls_min_version, "1.2");
 	ck_assert_int_eq(c.server.cache_timeout_ms, 300000);
-	ck_assert_uint_eq(c.server.threads, 8);
+	ck_assert_uint_eq(c.server.threads, 0);
 	ck_assert_uint_eq(c.server.max_connections, 4096);
 	ck_assert_uint_eq(c.server.eeadm_max_output, 16 * 1024 * 1024);
 	ck_assert_int_eq(c.server.recall_timeout_ms, 86400000);

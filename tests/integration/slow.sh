@@ -44,6 +44,27 @@ expect "1000 keep-alive connections served" \
 expect "no thread per connection" "$threads" \
     "$(ls /proc/$daemon_pid/task | wc -l)"
 
+# A client that pipelines requests and never reads its answers holds no
+# worker: with one worker, another client is still served at once.
+daemon_stop
+daemon_config "threads = 1" "write_timeout = 20" "loglevel = warning"
+sed -i '/^loglevel = debug$/d' "$work/ltfsee-globus.ini"
+daemon_start
+"$lt" pipeline "$port" 100000 6 > "$work/pipe.out" &
+ppid=$!
+i=0
+until grep -q sent= "$work/pipe.out" 2>/dev/null || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1)); done
+echo "# pipeline: $(cat "$work/pipe.out")"
+t=$(curl -s -o /dev/null -m 10 -w '%{http_code} %{time_total}' \
+    "$(url /api/v0.5/)")
+echo "# other client: $t"
+expect "served beside a client that does not read" 200 "${t%% *}"
+if [ "$(echo "${t#* }" | cut -d. -f1)" -lt 3 ]; then
+	ok "served without waiting for the write timeout"
+else not_ok "served without waiting for the write timeout" "$t"; fi
+wait "$ppid"
+
 # A body that stops coming is dropped at the body deadline.
 daemon_stop
 daemon_config "threads = 2" "header_timeout = 2" "body_timeout = 1" \

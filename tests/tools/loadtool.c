@@ -24,6 +24,11 @@
  *	one at a time per connection, all connections at once.  Prints:
  *	  conns=N ok=K errors=E
  *
+ *   loadtool pipeline PORT N SECONDS
+ *	Sends N requests on one connection without reading any answer, and
+ *	holds it open SECONDS.  Prints "sent=N" once all are sent (or the
+ *	socket stopped taking them).
+ *
  *   loadtool freeport
  *	Prints a TCP port of 127.0.0.1 that was free a moment ago.
  *
@@ -471,6 +476,34 @@ cmd_recall(const char *key, int clients, int rounds, const char *list)
 }
 
 static int
+cmd_pipeline(int n, int secs)
+{
+	struct pollfd pfd;
+	long long end;
+	int fd, i, sent = 0;
+
+	if ((fd = dial()) == -1)
+		return 1;
+	end = now_ms() + secs * 1000LL;
+	for (i = 0; i < n && now_ms() < end; i++) {
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 1000) <= 0)
+			break;
+		if (send(fd, REQ, sizeof(REQ) - 1, MSG_NOSIGNAL) !=
+		    (ssize_t)sizeof(REQ) - 1)
+			break;
+		sent++;
+	}
+	printf("sent=%d\n", sent);
+	fflush(stdout);
+	while (now_ms() < end)
+		usleep(100000);
+	close(fd);
+	return 0;
+}
+
+static int
 cmd_freeport(void)
 {
 	struct sockaddr_in sin;
@@ -528,6 +561,10 @@ main(int argc, char *argv[])
 		port = num(argv[2]);
 		return cmd_keepalive(num(argv[3]), num(argv[4]));
 	}
+	if (argc == 5 && strcmp(argv[1], "pipeline") == 0) {
+		port = num(argv[2]);
+		return cmd_pipeline(num(argv[3]), num(argv[4]));
+	}
 	if (argc == 2 && strcmp(argv[1], "freeport") == 0)
 		return cmd_freeport();
 	if (argc == 7 && strcmp(argv[1], "recall") == 0) {
@@ -540,6 +577,7 @@ main(int argc, char *argv[])
 	    "SECONDS\n"
 	    "       loadtool keepalive PORT N ROUNDS\n"
 	    "       loadtool recall PORT KEY CLIENTS ROUNDS LISTFILE\n"
+	    "       loadtool pipeline PORT N SECONDS\n"
 	    "       loadtool freeport\n");
 	return 2;
 }
