@@ -56,7 +56,7 @@ health_first_line(const struct buf *b, char *out, size_t outlen)
 	while (b->data != NULL && n < b->len && n < 120 &&
 	    b->data[n] != '\n')
 		n++;
-	snprintf(out, outlen, "%.*s", (int)n, b->data != NULL ? b->data : "");
+	snprintf(out, outlen, "%.*s", (int)n, buf_str(b));
 }
 
 /*

@@ -193,12 +193,6 @@ recall_run_eeadm(void *ctx, const char *const args[], size_t nargs,
 	return eeadm_run(rq.eeadm, args, nargs, timeout_ms, r);
 }
 
-static const char *
-recall_bytes(const struct buf *b)
-{
-	return b->data != NULL ? b->data : "";
-}
-
 /* Writes a reason into MSG (cut if too long) and returns STATUS. */
 static int
 recall_msg(char *msg, size_t msglen, int status, const char *fmt, ...)
@@ -523,7 +517,7 @@ recall_task_rows(struct recall_queue *q, uint64_t id)
 	args[2] = "-r";
 	args[3] = idbuf;
 	if (rq.ops.run(rq.ops.ctx, args, 4, rq.eeadm_timeout_ms, &r) == -1 ||
-	    r.timed_out || eeadm_parse_task_show(recall_bytes(&r.out),
+	    r.timed_out || eeadm_parse_task_show(buf_str(&r.out),
 	    r.out.len, &rows, &nrows) == -1 || nrows == 0 ||
 	    (v = calloc(nrows, sizeof(*v))) == NULL) {
 		eeadm_result_free(&r);
@@ -625,8 +619,8 @@ recall_batch(struct recall_run *run, struct recall_entry **items, size_t n,
 
 	why = r.timed_out ? "TIMEOUT" : "NOTASKID";
 	if (!r.timed_out &&
-	    (eeadm_parse_task_id(recall_bytes(&r.out), r.out.len, &id) == 0 ||
-	    eeadm_parse_task_id(recall_bytes(&r.err), r.err.len, &id) == 0)) {
+	    (eeadm_parse_task_id(buf_str(&r.out), r.out.len, &id) == 0 ||
+	    eeadm_parse_task_id(buf_str(&r.err), r.err.len, &id) == 0)) {
 		if (recall_task_rows(q, id) > 0)
 			goto out;
 		why = "NOTASKROWS";
@@ -825,14 +819,14 @@ recall_journal_write(const struct buf *b, int compact)
 	if (!compact) {
 		if (rq.jfd == -1)
 			return;
-		if (recall_write_all(rq.jfd, recall_bytes(b), b->len) == -1 ||
+		if (recall_write_all(rq.jfd, buf_str(b), b->len) == -1 ||
 		    fdatasync(rq.jfd) == -1)
 			log_warn("recall: journal %s", rq.jpath);
 		return;
 	}
 
 	fd = open(rq.jtmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1 || recall_write_all(fd, recall_bytes(b), b->len) == -1 ||
+	if (fd == -1 || recall_write_all(fd, buf_str(b), b->len) == -1 ||
 	    fdatasync(fd) == -1 || close(fd) == -1 ||
 	    rename(rq.jtmp, rq.jpath) == -1) {
 		log_warn("recall: rewriting journal %s", rq.jpath);

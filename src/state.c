@@ -132,12 +132,6 @@ state_run_eeadm(void *ctx, const char *const args[], size_t nargs,
 	return eeadm_run(st.eeadm, args, nargs, timeout_ms, r);
 }
 
-static const char *
-state_bytes(const struct buf *b)
-{
-	return b->data != NULL ? b->data : "";
-}
-
 /*
  * Sets *A to an error STATUS with a formatted reason.  A reason too long
  * for the message field is cut and ends in "...".
@@ -501,19 +495,19 @@ state_judge_single(struct state_pending *p, int rc,
 		    "for %s", p->path);
 		return;
 	}
-	f = eeadm_find_state(state_bytes(&r->out), r->out.len, p->path, &fs);
+	f = eeadm_find_state(buf_str(&r->out), r->out.len, p->path, &fs);
 	if (f != 1) {
 		state_judge_line(p, f, &fs);
 		return;
 	}
 
-	if (eeadm_says_not_found(state_bytes(&r->out), r->out.len) ||
-	    eeadm_says_not_found(state_bytes(&r->err), r->err.len) ||
+	if (eeadm_says_not_found(buf_str(&r->out), r->out.len) ||
+	    eeadm_says_not_found(buf_str(&r->err), r->err.len) ||
 	    (stat(p->path, &sb) == -1 && errno == ENOENT)) {
 		state_fail(&p->answer, 404, "%s: no such file", p->path);
 		return;
 	}
-	err = state_bytes(&r->err);
+	err = buf_str(&r->err);
 	elen = strcspn(err, "\n");
 	state_fail(&p->answer, 502, "eeadm file state said nothing of %s "
 	    "(%s %d)%s%.*s", p->path, r->exited ? "exit" : "killed by signal",
@@ -600,7 +594,7 @@ static int
 state_judge_batch(int rc, const struct eeadm_result *r, int answered,
     struct state_answer *a)
 {
-	const char *err = state_bytes(&r->err);
+	const char *err = buf_str(&r->err);
 	int elen = (int)strcspn(err, "\n");
 
 	if (elen > 120)
@@ -653,7 +647,7 @@ state_ask(struct state_pending *batch, size_t n)
 		next = p->next;
 		f = 1;
 		if (rc == 0 && !r.timed_out)
-			f = eeadm_find_state(state_bytes(&r.out), r.out.len,
+			f = eeadm_find_state(buf_str(&r.out), r.out.len,
 			    p->path, &fs);
 		if (f == 1) {
 			p->next = again;
@@ -675,8 +669,8 @@ state_ask(struct state_pending *batch, size_t n)
 		if (whole != 0)
 			p->answer = verdict;
 		else if (rc == 0 && r.exited && r.status != 0 &&
-		    (state_said_missing(state_bytes(&r.err), r.err.len,
-		    p->path) || state_said_missing(state_bytes(&r.out),
+		    (state_said_missing(buf_str(&r.err), r.err.len,
+		    p->path) || state_said_missing(buf_str(&r.out),
 		    r.out.len, p->path)))
 			state_fail(&p->answer, 404, "%s: no such file",
 			    p->path);

@@ -71,6 +71,12 @@ buf_append(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
+const char *
+buf_str(const struct buf *b)
+{
+	return b->data != NULL ? b->data : "";
+}
+
 int
 buf_puts(struct buf *b, const char *s)
 {

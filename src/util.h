@@ -27,6 +27,8 @@ int	buf_append(struct buf *, const void *, size_t);
 int	buf_puts(struct buf *, const char *);
 int	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* The bytes of B as a string: "" for a buffer never written to. */
+const char *buf_str(const struct buf *b);
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t	util_now_ms(void);
