@@ -352,9 +352,10 @@ main(int argc, char *argv[])
 	const char *file = CONFIG_DEFAULT_FILE;
 	struct tls_server *tls = NULL;
 	struct config *cfg, *next;
-	struct eeadm eeadm;
+	static struct eeadm eeadm;	/* may outlive main: see the end */
 	char err[CONFIG_ERR_MAX];
 	int ch, dflag = 0, nflag = 0, fflag = 0, verbose = 0, sig;
+	int left_running;
 	sigset_t set;
 
 	while ((ch = getopt(argc, argv, "df:hnVvo:")) != -1) {
@@ -495,11 +496,13 @@ main(int argc, char *argv[])
 	log_status("stopping");
 	health_shutdown(util_now_ms() + 1000);	/* /healthz: 503 from now */
 	server_stop(util_now_ms() + MAIN_STOP_MS);
-	recall_shutdown(util_now_ms() + MAIN_STOP_MS);
-	state_shutdown();
+	left_running = recall_shutdown(util_now_ms() + MAIN_STOP_MS) == -1;
+	left_running |= state_shutdown() == -1;
 	if (tls != NULL)
 		tls_server_free(tls);
-	eeadm_free(&eeadm);
+	/* A thread left inside eeadm still reads the command vector. */
+	if (!left_running)
+		eeadm_free(&eeadm);
 	log_status("stopped");
 	return 0;
 }

@@ -1145,7 +1145,7 @@ recall_init(const struct config_server *cfg, const struct eeadm *e)
 	return -1;
 }
 
-void
+int
 recall_shutdown(long long deadline_ms)
 {
 	struct buf b;
@@ -1154,7 +1154,7 @@ recall_shutdown(long long deadline_ms)
 	pthread_mutex_lock(&rq.lock);
 	if (!rq.running) {
 		pthread_mutex_unlock(&rq.lock);
-		return;
+		return 0;
 	}
 	rq.running = 0;
 	__atomic_store_n(&rq.stop, 1, __ATOMIC_RELAXED);
@@ -1176,7 +1176,7 @@ recall_shutdown(long long deadline_ms)
 		log_warnx("recall: %u recalls still running at shutdown; "
 		    "their files are journaled", rq.nruns);
 		pthread_mutex_unlock(&rq.lock);
-		return;
+		return -1;
 	}
 	recall_reap();
 	buf_init(&b);
@@ -1186,6 +1186,7 @@ recall_shutdown(long long deadline_ms)
 	recall_journal_write(&b, 1);
 	buf_free(&b);
 	recall_free_all();
+	return 0;
 }
 
 void

@@ -16,8 +16,12 @@ struct eeadm;
 /* Starts the queue (and replays the journal).  0 or -1 (logged). */
 int	recall_init(const struct config_server *cfg, const struct eeadm *e);
 
-/* Journals what is queued and stops, waiting no later than DEADLINE_MS. */
-void	recall_shutdown(long long deadline_ms);
+/*
+ * Journals what is queued and stops, waiting no later than DEADLINE_MS.
+ * Returns 0, or -1 when recalls were left running (then the eeadm given
+ * to recall_init() must outlive the process).
+ */
+int	recall_shutdown(long long deadline_ms);
 
 /*
  * Queues PATH for LIBRARY (NULL: no -l).  Returns 0 when it is queued or

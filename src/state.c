@@ -772,7 +772,7 @@ state_free_entry(struct hmap_node *n, void *arg)
 }
 
 /* Stops and joins the threads, answers what waits 503, empties tables. */
-static void
+static int
 state_stop(void)
 {
 	struct state_pending *p, *list;
@@ -809,7 +809,7 @@ state_stop(void)
 	if (stuck > 0) {
 		log_warnx("state: %d eeadm file state run(s) still going at "
 		    "stop; not waiting for them", stuck);
-		return;
+		return -1;
 	}
 
 	pthread_mutex_lock(&st.lock);
@@ -818,6 +818,7 @@ state_stop(void)
 	hmap_free(&st.pending);
 	pthread_mutex_unlock(&st.lock);
 	pthread_cond_destroy(&st.cond);
+	return 0;
 }
 
 int
@@ -873,16 +874,16 @@ state_init(const struct config_server *cfg, const struct eeadm *e)
 	return 0;
 }
 
-void
+int
 state_shutdown(void)
 {
 	pthread_mutex_lock(&st.lock);
 	if (!st.running) {
 		pthread_mutex_unlock(&st.lock);
-		return;
+		return 0;
 	}
 	pthread_mutex_unlock(&st.lock);
-	state_stop();
+	return state_stop();
 }
 
 void

@@ -27,8 +27,12 @@ typedef void (*state_wake_fn)(void *arg);
 /* Starts the cache and its lookup thread.  0 or -1 (logged). */
 int	state_init(const struct config_server *cfg, const struct eeadm *e);
 
-/* Stops the lookup thread; pending lookups are answered 503. */
-void	state_shutdown(void);
+/*
+ * Stops the lookup threads; pending lookups are answered 503.  Returns 0,
+ * or -1 when a thread still in eeadm was left running (then the eeadm
+ * given to state_init() must outlive the process).
+ */
+int	state_shutdown(void);
 
 /*
  * Looks PATH up.  Returns 0 when *ans holds the answer now, 1 when the

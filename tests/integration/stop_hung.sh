@@ -35,6 +35,7 @@ wait "$daemon_pid" 2>/dev/null
 rc=$?
 daemon_pid=""
 expect "exit status 0" 0 "$rc"
+[ "$rc" = 0 ] || tail -n 40 "$work/daemon.log"
 expect_match "says it did not wait" 'still going at stop' \
     "$(cat "$work/daemon.log")"
 rm -f "$FAKE_EEADM_DIR/hang"
