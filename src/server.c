@@ -637,8 +637,14 @@ conn_respond(struct conn *c)
 			c->close_after = !keep;
 			return 0;
 		}
-	} else if (conn_write(c, c->out.data, c->out.len) == -1)
-		return -1;
+	} else {
+		/*
+		 * XXX: over TLS a client that reads nothing holds the worker
+		 * up to write_timeout; only plain HTTP writes wait in epoll.
+		 */
+		if (conn_write(c, c->out.data, c->out.len) == -1)
+			return -1;
+	}
 	if (!keep)
 		return -1;
 	return 0;
