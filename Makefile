@@ -152,6 +152,11 @@ $(OBJ)/tools/eeadm-sim/lib.a: $(call o,$(filter-out \
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+# The cache benchmark links the daemon's state module.
+$(BIN)/tests/tools/cachebench: tests/tools/cachebench.c $(OBJ)/libdaemon.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
 $(BIN)/tests/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<

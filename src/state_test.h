@@ -1,6 +1,6 @@
 /*
- * state_test: hooks for tests/check_state.c only; the daemon never calls
- * these.
+ * state_test: hooks for tests/check_state.c and the cache benchmark
+ * (tests/tools/cachebench.c) only; the daemon never calls these.
  */
 #ifndef STATE_TEST_H
 #define STATE_TEST_H
